@@ -1,0 +1,34 @@
+"""finops: where ML teams' cloud money goes.
+
+The library API, which the ``finops`` command is a thin layer over::
+
+    import finops
+    con = finops.connect("finops.duckdb")
+    finops.ingest_aws(con, "./cur-exports/")          # or "s3://bucket/prefix"
+    finops.ingest_focus(con, "./focus-export.parquet")
+    con.sql("select ServiceName, sum(EffectiveCost) from costs group by 1").show()
+    finops.export_focus(con, "focus.parquet")
+"""
+
+__version__ = "0.1.0"
+
+from .errors import FinopsError, UsageError  # noqa: E402
+from .export import export_focus  # noqa: E402
+from .ingest import ingest_aws, ingest_focus  # noqa: E402
+from .models import build, run_tests  # noqa: E402
+from .status import status  # noqa: E402
+from .warehouse import connect, transaction  # noqa: E402
+
+__all__ = [
+    "FinopsError",
+    "UsageError",
+    "__version__",
+    "build",
+    "connect",
+    "export_focus",
+    "ingest_aws",
+    "ingest_focus",
+    "run_tests",
+    "status",
+    "transaction",
+]

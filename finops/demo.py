@@ -1,0 +1,59 @@
+"""``finops demo``: a warehouse built from bundled sample data, no cloud account needed.
+
+Two months of a made-up ML team's AWS bill, written by the project's own generator in the shapes
+AWS delivers (September as a legacy CUR with a manifest, October as a CUR 2.0 Data Export, as
+when a team migrates), plus a real anonymised legacy CUR from the FinOps Foundation.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from . import generate
+from .ingest import ingest_aws
+from .loads import LoadResult
+from .resources import resource_dir
+
+DEMO_DB = "finops-demo.duckdb"
+DEMO_ROWS = 6000
+REAL_SAMPLE = "aws-cur-legacy/sample-anonymous-aws-export-dataset.csv"
+
+
+def write_demo_sources(root: Path) -> list[Path]:
+    """Write the demo's bill files below ``root``; return the locations to ingest."""
+    generate.write_legacy_cur(root / "legacy", "2026-09", rows=DEMO_ROWS, seed=7)
+    generate.write_cur2(root / "cur2", "2026-10", rows=DEMO_ROWS, seed=8)
+    return [root / "legacy", root / "cur2", resource_dir("fixtures") / REAL_SAMPLE]
+
+
+def run_demo(con: duckdb.DuckDBPyConnection, *, progress=None) -> list[LoadResult]:  # noqa: ANN001
+    """Generate the sample bills in a temporary directory and load them into ``con``."""
+    results: list[LoadResult] = []
+    with tempfile.TemporaryDirectory(prefix="finops-demo-") as tmp:
+        for location in write_demo_sources(Path(tmp)):
+            results += ingest_aws(con, location, progress=progress)
+    return results
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Per billing period and account: billed and amortised cost, and the top service."""
+    return con.execute(
+        """
+        with by_service as (
+            select BillingPeriodStart, BillingAccountId, ServiceName, sum(EffectiveCost) as cost
+            from costs group by all
+        ),
+        top_service as (
+            select BillingPeriodStart, BillingAccountId, arg_max(ServiceName, cost) as service
+            from by_service group by all
+        )
+        select strftime(c.BillingPeriodStart, '%Y-%m') as period, c.BillingAccountId,
+               count(*) as rows, sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective,
+               any_value(t.service) as top_service
+        from costs c join top_service t using (BillingPeriodStart, BillingAccountId)
+        group by all order by 1, 2
+        """
+    ).fetchall()

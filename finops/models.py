@@ -1,0 +1,163 @@
+"""The model runner: turns the SQL files under ``sql/`` into views and tables, in dependency order.
+
+Each model is one file ``sql/<layer>/<name>.sql`` holding one SELECT, with ``<name>.toml`` beside it:
+its description, how it is materialised (``view`` or ``table``), column docs and data tests. Seeds
+are CSV files under ``sql/seeds/`` loaded as tables. Descriptions become ``COMMENT ON`` so anyone
+opening the DuckDB file sees them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from .errors import FinopsError
+from .resources import resource_dir
+from .warehouse import first_line, sql_identifier, sql_literal
+
+LAYERS = ("staging", "intermediate", "marts")
+
+
+@dataclass
+class Model:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    description: str = ""
+    materialized: str = "view"
+    columns: dict[str, str] = field(default_factory=dict)
+    tests: dict = field(default_factory=dict)
+    depends_on: list[str] = field(default_factory=list)
+
+
+def load_models(sql_dir: Path | None = None) -> list[Model]:
+    """Read every model and seed, ordered so each comes after what it selects from."""
+    sql_dir = sql_dir or resource_dir("sql")
+    models: dict[str, Model] = {}
+    for seed in sorted((sql_dir / "seeds").glob("*.csv")):
+        model = Model(seed.stem, "seeds", seed, "", materialized="seed")
+        _read_docs(model, seed.with_suffix(".toml"))
+        models[model.name] = model
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            model = Model(path.stem, layer, path, path.read_text(encoding="utf-8").strip().rstrip(";"))
+            _read_docs(model, path.with_suffix(".toml"))
+            models[model.name] = model
+    for model in models.values():
+        text = _strip_comments(model.sql)
+        model.depends_on = [
+            other for other in models if other != model.name and re.search(rf"\b{re.escape(other)}\b", text)
+        ]
+    return _topological(models)
+
+
+def _read_docs(model: Model, path: Path) -> None:
+    if not path.exists():
+        return
+    docs = tomllib.loads(path.read_text(encoding="utf-8"))
+    model.description = docs.get("description", "")
+    model.materialized = docs.get("materialized", model.materialized)
+    model.columns = docs.get("columns", {})
+    model.tests = docs.get("tests", {})
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def _topological(models: dict[str, Model]) -> list[Model]:
+    ordered: list[Model] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise FinopsError(f"sql/: models depend on each other in a cycle through {name}")
+        state[name] = "visiting"
+        for dep in models[name].depends_on:
+            visit(dep)
+        state[name] = "done"
+        ordered.append(models[name])
+
+    for name in models:
+        visit(name)
+    return ordered
+
+
+def build(con: duckdb.DuckDBPyConnection, models: list[Model] | None = None) -> list[Model]:
+    """Create or replace every relation. Run inside the caller's transaction when there is one."""
+    models = models or load_models()
+    for model in models:
+        try:
+            if model.materialized == "seed":
+                con.execute(
+                    f"create or replace table {model.name} as select * from "
+                    f"read_csv({sql_literal(str(model.path))}, header = true, all_varchar = true)"
+                )
+            else:
+                kind = "table" if model.materialized == "table" else "view"
+                con.execute(f"create or replace {kind} {model.name} as\n{model.sql}")
+        except duckdb.Error as exc:
+            raise FinopsError(f"{model.path}: model {model.name} failed: {first_line(exc)}") from None
+        _comment(con, model)
+    return models
+
+
+def _comment(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    kind = "view" if model.materialized == "view" else "table"
+    if model.description:
+        con.execute(f"comment on {kind} {model.name} is {sql_literal(model.description)}")
+    for column, text in model.columns.items():
+        con.execute(f"comment on column {model.name}.{sql_identifier(column)} is {sql_literal(text)}")
+
+
+def run_tests(con: duckdb.DuckDBPyConnection, models: list[Model] | None = None) -> list[str]:
+    """Run the data tests declared beside each model; return one line per failure."""
+    failures = []
+    for model in models or load_models():
+        tests = model.tests
+        for column in tests.get("not_null", []):
+            (n,) = con.execute(f"select count(*) from {model.name} where {sql_identifier(column)} is null").fetchone()
+            if n:
+                failures.append(f"{model.name}.{column}: {n} null value(s)")
+        for column in tests.get("unique", []):
+            (n,) = con.execute(
+                f"select count(*) from (select {sql_identifier(column)} from {model.name} "
+                f"group by 1 having count(*) > 1)"
+            ).fetchone()
+            if n:
+                failures.append(f"{model.name}.{column}: {n} duplicated value(s)")
+        for column, allowed in tests.get("accepted_values", {}).items():
+            values = ", ".join(sql_literal(v) for v in allowed)
+            rows = con.execute(
+                f"select distinct {sql_identifier(column)} from {model.name} "
+                f"where {sql_identifier(column)} is not null and {sql_identifier(column)} not in ({values})"
+            ).fetchall()
+            if rows:
+                failures.append(f"{model.name}.{column}: unexpected value(s) {', '.join(repr(r[0]) for r in rows)}")
+        for text in tests.get("expect_zero_rows", []):
+            (n,) = con.execute(f"select count(*) from ({text})").fetchone()
+            if n:
+                failures.append(f"{model.name}: {n} row(s) break: {text}")
+    return failures
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(name, kind, description) of every table and view in the warehouse."""
+    return con.execute(
+        """
+        select table_name, lower(table_type), coalesce(comment, '')
+        from (
+            select table_name, 'table' as table_type, comment from duckdb_tables() where schema_name = 'main'
+            union all
+            select view_name, 'view', comment from duckdb_views() where schema_name = 'main' and not internal
+        )
+        order by 1
+        """
+    ).fetchall()

@@ -1,0 +1,58 @@
+"""``finops status``: what the warehouse holds, and whether it still adds up to its sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class PeriodStatus:
+    provider: str
+    billing_account_id: str
+    billing_period_start: datetime
+    shape: str
+    delivery_id: str
+    rows: int
+    source_total: Decimal
+    billed_total: Decimal | None
+    """Sum of BilledCost in ``costs`` for the period; equals ``source_total`` unless a CUR period
+    shadows the same period from a FOCUS file."""
+    loaded_at: datetime
+    source: str
+
+    @property
+    def reconciled(self) -> bool:
+        return self.billed_total is not None and self.billed_total == self.source_total
+
+
+def status(con: duckdb.DuckDBPyConnection) -> list[PeriodStatus]:
+    """Every current load (one per provider, account and period), with its reconciliation."""
+    has_costs = con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'costs' "
+        "union all select count(*) from duckdb_views() where view_name = 'costs'"
+    ).fetchall()
+    costs = (
+        """
+        left join (
+            select x_LoadId, BillingAccountId, BillingPeriodStart, sum(BilledCost) as billed
+            from costs group by all
+        ) c on c.x_LoadId = l.load_id and c.BillingAccountId = l.billing_account_id
+           and c.BillingPeriodStart = l.billing_period_start
+        """
+        if any(n for (n,) in has_costs)
+        else "left join (select null as billed) c on true"
+    )
+    rows = con.execute(
+        f"""
+        select l.provider, l.billing_account_id, l.billing_period_start, l.shape, l.delivery_id,
+               l.row_count, l.source_total, c.billed, l.loaded_at, l.source
+        from loads l {costs}
+        where l.replaced_by is null
+        order by l.provider, l.billing_account_id, l.billing_period_start
+        """
+    ).fetchall()
+    return [PeriodStatus(*row) for row in rows]

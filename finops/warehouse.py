@@ -1,0 +1,131 @@
+"""The DuckDB warehouse file: opening it, its landing tables, and the table of loads.
+
+Landing tables (``raw_*``) hold source rows exactly once per billing period; the SQL models under
+``sql/`` turn them into ``costs`` and the marts. ``loads`` records every delivery that was loaded so
+anyone can see what the warehouse holds and where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from .cur_schema import CUR_COLUMNS, MAP_COLUMNS, MONEY
+from .errors import FinopsError
+from .focus_schema import FOCUS_COLUMNS
+
+DEFAULT_DB = "finops.duckdb"
+
+_TAG_MAP = "MAP(VARCHAR, VARCHAR)"
+_LOAD_COLUMNS = {"x_load_id": "BIGINT", "x_source_file": "VARCHAR"}
+
+LOADS_DDL = f"""
+create table if not exists loads (
+    load_id              bigint not null,
+    loaded_at            timestamp not null,
+    source               varchar not null,
+    shape                varchar not null,
+    provider             varchar not null,
+    billing_account_id   varchar not null,
+    billing_period_start timestamp not null,
+    billing_period_end   timestamp,
+    delivery_id          varchar not null,
+    row_count            bigint not null,
+    source_total         {MONEY} not null,
+    currency             varchar,
+    files                varchar[],
+    replaced_by          bigint
+)
+"""
+
+
+def _table_ddl(name: str, columns: dict[str, str]) -> str:
+    body = ",\n    ".join(f'"{col}" {typ}' for col, typ in columns.items())
+    return f"create table if not exists {name} (\n    {body}\n)"
+
+
+RAW_AWS_CUR_COLUMNS = {**CUR_COLUMNS, **{m: _TAG_MAP for m in MAP_COLUMNS}, **_LOAD_COLUMNS}
+RAW_FOCUS_COLUMNS = {**FOCUS_COLUMNS, "x_ExtraColumns": _TAG_MAP, **_LOAD_COLUMNS}
+
+COMMENTS = {
+    "loads": "One row per delivery loaded: source, billing period, assembly id or file "
+    "fingerprint, rows and the source file's own total. replaced_by names the load that "
+    "superseded it (a restatement).",
+    "raw_aws_cur": "AWS Cost and Usage Report rows as delivered (legacy CUR and CUR 2.0, column "
+    "names unified to CUR 2.0 snake case, tags folded into maps), one copy per payer account and "
+    "billing period.",
+    "raw_focus": "Rows of FOCUS files loaded with `finops ingest focus` (any provider), one copy "
+    "per provider, billing account and billing period.",
+}
+
+
+def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
+    """The warehouse path: the argument, else ``$FINOPS_DB``, else ``finops.duckdb`` here."""
+    return Path(db or os.environ.get("FINOPS_DB") or DEFAULT_DB)
+
+
+def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse and make sure its landing tables exist.
+
+    Sessions run in UTC so timestamps from every provider compare as they were billed.
+    """
+    path = resolve_db_path(db)
+    if read_only and not path.exists():
+        raise FinopsError(f"{path}: no warehouse here yet (run `finops ingest` or `finops demo` first)")
+    if not read_only and path.parent != Path("") and not path.parent.exists():
+        raise FinopsError(f"{path}: directory {path.parent} does not exist")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise FinopsError(f"{path}: cannot open the warehouse: {first_line(exc)}") from None
+    except duckdb.Error as exc:
+        raise FinopsError(f"{path}: not a usable DuckDB warehouse: {first_line(exc)}") from None
+    con.execute("set TimeZone = 'UTC'")
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the landing tables and the load log if they are missing (idempotent)."""
+    con.execute(LOADS_DDL)
+    con.execute(_table_ddl("raw_aws_cur", RAW_AWS_CUR_COLUMNS))
+    con.execute(_table_ddl("raw_focus", RAW_FOCUS_COLUMNS))
+    for table, text in COMMENTS.items():
+        con.execute(f"comment on table {table} is {sql_literal(text)}")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: any exception rolls the warehouse back to where it was."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    (value,) = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()
+    return int(value)
+
+
+def sql_literal(value: str) -> str:
+    """Quote a string for SQL text (for DDL, where parameters are not allowed)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def first_line(exc: BaseException) -> str:
+    """DuckDB messages can run to several lines of context; users get the first that says what."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else exc.__class__.__name__

@@ -1,0 +1,209 @@
+-- AWS line items as FOCUS 1.2 charges: one row per CUR line item, plus one 'Unused' row per
+-- commitment fee with an unused part (as in the FOCUS spec's own examples), so that summing
+-- EffectiveCost gives the amortised bill and the waste of unused commitments shows as itself.
+-- EffectiveCost is the amortised cost AWS's Cloud Intelligence Dashboards use, net of negotiated
+-- discounts where the report has net_ columns.
+with line_items as (
+
+    select
+        stg_aws_cur.*,
+        case
+            when line_item_type = 'SavingsPlanRecurringFee'
+                then coalesce(savings_plan_commitment, 0) - coalesce(savings_plan_used_commitment, 0)
+            when line_item_type = 'RIFee'
+                then coalesce(reservation_net_unused_upfront_fee, reservation_unused_upfront_fee, 0)
+                   + coalesce(reservation_net_unused_recurring_fee, reservation_unused_recurring_fee, 0)
+        end as unused_commitment_cost
+    from stg_aws_cur
+
+),
+
+row_kinds as (
+
+    select 'line_item' as row_kind
+    union all
+    select 'unused_commitment' as row_kind
+
+),
+
+service_categories as (
+
+    select product_code, ServiceCategory from aws_service_categories
+
+),
+
+expanded as (
+
+    select line_items.*, row_kinds.row_kind
+    from line_items
+    inner join row_kinds
+        on row_kinds.row_kind = 'line_item'
+        or coalesce(line_items.unused_commitment_cost, 0) <> 0
+
+),
+
+classified as (
+
+    select
+        expanded.*,
+        case
+            when row_kind = 'unused_commitment' then 'Usage'
+            when line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation')
+                then 'Usage'
+            when line_item_type in ('Fee', 'RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee')
+                then 'Purchase'
+            when line_item_type = 'Tax' then 'Tax'
+            when line_item_type in (
+                'Credit', 'Refund', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount',
+                'RiVolumeDiscount', 'SppDiscount', 'DistributorDiscount'
+            ) then 'Credit'
+            else 'Adjustment'
+        end as charge_category,
+        case
+            when savings_plan_arn is not null then 'SavingsPlan'
+            when reservation_arn is not null then 'Reserved'
+            when usage_type like '%Spot%' or usage_type like '%TrSpt%' then 'Spot'
+            else 'OnDemand'
+        end as purchase_option,
+        case when row_kind = 'unused_commitment' then 0 else unblended_cost end as billed_cost,
+        case
+            when row_kind = 'unused_commitment' then unused_commitment_cost
+            when line_item_type = 'SavingsPlanCoveredUsage'
+                then coalesce(savings_plan_net_effective_cost, savings_plan_effective_cost)
+            when line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') then 0
+            when line_item_type = 'DiscountedUsage'
+                then coalesce(reservation_net_effective_cost, reservation_effective_cost)
+            -- the used part of a commitment fee sits on the covered usage, the rest on its Unused row
+            when line_item_type in ('SavingsPlanRecurringFee', 'RIFee') then 0
+            when line_item_type = 'Fee' and reservation_arn is not null then 0
+            when line_item_type = 'Refund' and (savings_plan_arn is not null or product_code like '%SavingsPlans')
+                then 0
+            else coalesce(net_unblended_cost, unblended_cost)
+        end as effective_cost
+    from expanded
+
+)
+
+select
+    availability_zone                                        as AvailabilityZone,
+    billed_cost                                              as BilledCost,
+    payer_account_id                                         as BillingAccountId,
+    payer_account_name                                       as BillingAccountName,
+    cast(null as varchar)                                    as BillingAccountType,
+    currency                                                 as BillingCurrency,
+    billing_period_end                                       as BillingPeriodEnd,
+    billing_period_start                                     as BillingPeriodStart,
+    cast(null as varchar)                                    as CapacityReservationId,
+    cast(null as varchar)                                    as CapacityReservationStatus,
+    charge_category                                          as ChargeCategory,
+    case
+        when line_item_type = 'Refund' or usage_start < billing_period_start then 'Correction'
+    end                                                      as ChargeClass,
+    description                                              as ChargeDescription,
+    case
+        when row_kind = 'unused_commitment' then 'Usage-Based'
+        when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
+        when charge_category in ('Purchase', 'Tax') or line_item_type in ('Credit', 'Refund') then 'One-Time'
+        else 'Usage-Based'
+    end                                                      as ChargeFrequency,
+    usage_end                                                as ChargePeriodEnd,
+    usage_start                                              as ChargePeriodStart,
+    case
+        when savings_plan_arn is not null then 'Spend'
+        when reservation_arn is not null then 'Usage'
+    end                                                      as CommitmentDiscountCategory,
+    coalesce(savings_plan_arn, reservation_arn)              as CommitmentDiscountId,
+    regexp_extract(coalesce(savings_plan_arn, reservation_arn), '[/:]([^/:]+)$', 1)
+                                                             as CommitmentDiscountName,
+    cast(null as decimal(38, 10))                            as CommitmentDiscountQuantity,
+    case
+        when row_kind = 'unused_commitment' then 'Unused'
+        when charge_category = 'Usage' and coalesce(savings_plan_arn, reservation_arn) is not null then 'Used'
+    end                                                      as CommitmentDiscountStatus,
+    case
+        when savings_plan_arn is not null then 'Savings Plan'
+        when reservation_arn is not null then 'Reserved Instance'
+    end                                                      as CommitmentDiscountType,
+    cast(null as varchar)                                    as CommitmentDiscountUnit,
+    case when charge_category = 'Usage' then usage_amount end
+                                                             as ConsumedQuantity,
+    case when charge_category = 'Usage' then pricing_unit end
+                                                             as ConsumedUnit,
+    case
+        when row_kind = 'unused_commitment' or line_item_type = 'SavingsPlanNegation' then 0
+        when line_item_type in ('SavingsPlanCoveredUsage', 'DiscountedUsage')
+            then coalesce(public_on_demand_cost, 0)
+        else coalesce(net_unblended_cost, unblended_cost)
+    end                                                      as ContractedCost,
+    cast(null as decimal(38, 10))                            as ContractedUnitPrice,
+    effective_cost                                           as EffectiveCost,
+    invoice_id                                               as InvoiceId,
+    coalesce(invoicing_entity, 'Amazon Web Services, Inc.')  as InvoiceIssuerName,
+    case
+        when row_kind = 'unused_commitment' or line_item_type = 'SavingsPlanNegation' then 0
+        else coalesce(public_on_demand_cost, 0)
+    end                                                      as ListCost,
+    case
+        when row_kind = 'line_item' and charge_category in ('Usage', 'Purchase')
+            and line_item_type <> 'SavingsPlanNegation'
+            then public_on_demand_rate
+    end                                                      as ListUnitPrice,
+    case
+        when charge_category not in ('Usage', 'Purchase') then null
+        when purchase_option = 'Spot' then 'Dynamic'
+        when row_kind = 'unused_commitment' or line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation')
+            then 'Committed'
+        else 'Standard'
+    end                                                      as PricingCategory,
+    currency                                                 as PricingCurrency,
+    case when charge_category in ('Usage', 'Purchase') then usage_amount end
+                                                             as PricingQuantity,
+    case when charge_category in ('Usage', 'Purchase') then pricing_unit end
+                                                             as PricingUnit,
+    'AWS'                                                    as ProviderName,
+    case
+        when billing_entity = 'AWS Marketplace' then coalesce(legal_entity, 'AWS Marketplace')
+        else 'Amazon Web Services'
+    end                                                      as PublisherName,
+    region_code                                              as RegionId,
+    region_name                                              as RegionName,
+    resource_id                                              as ResourceId,
+    coalesce(regexp_extract(resource_id, '^arn:.*[/:]([^/:]+)$', 1), resource_id)
+                                                             as ResourceName,
+    case
+        when resource_id like 'arn:%' then nullif(regexp_extract(resource_id, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:([^/:]+)[/:]', 1), '')
+        when resource_id like 'i-%' then 'instance'
+        when resource_id like 'vol-%' then 'volume'
+        when resource_id like 'snap-%' then 'snapshot'
+    end                                                      as ResourceType,
+    coalesce(service_categories.ServiceCategory, 'Other')    as ServiceCategory,
+    coalesce(product_name, classified.product_code)          as ServiceName,
+    cast(null as varchar)                                    as ServiceSubcategory,
+    sku                                                      as SkuId,
+    cast(null as varchar)                                    as SkuMeter,
+    cast(null as map(varchar, varchar))                      as SkuPriceDetails,
+    rate_id                                                  as SkuPriceId,
+    usage_account_id                                         as SubAccountId,
+    usage_account_name                                       as SubAccountName,
+    cast(null as varchar)                                    as SubAccountType,
+    tags                                                     as Tags,
+    row_kind                                                 as x_RowKind,
+    line_item_id                                             as x_LineItemId,
+    line_item_type                                           as x_LineItemType,
+    classified.product_code                                  as x_ProductCode,
+    usage_type                                               as x_UsageType,
+    operation                                                as x_Operation,
+    coalesce(
+        instance_type,
+        nullif(regexp_extract(usage_type, ':((ml\.)?[a-z][a-z0-9-]*\.[0-9]*x?(large|medium|small|micro|nano|metal))$', 1), '')
+    )                                                        as x_InstanceType,
+    purchase_option                                          as x_PurchaseOption,
+    case
+        when line_item_type in ('SavingsPlanCoveredUsage', 'DiscountedUsage') or purchase_option = 'Spot'
+            then public_on_demand_cost
+    end                                                      as x_OnDemandEquivalentCost,
+    cost_categories                                          as x_CostCategories,
+    cast(null as map(varchar, varchar))                      as x_ExtraColumns,
+    load_id                                                  as x_LoadId
+from classified
+left join service_categories on classified.product_code = service_categories.product_code

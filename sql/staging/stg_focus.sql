@@ -1,0 +1,86 @@
+-- One row per charge of a loaded FOCUS file (any provider), typed, with allowed values in the
+-- spec's spelling: real exports write 'Usage-based' or 'usage' where FOCUS says 'Usage-Based'.
+select
+    AvailabilityZone,
+    BilledCost,
+    BillingAccountId,
+    BillingAccountName,
+    BillingAccountType,
+    upper(BillingCurrency) as BillingCurrency,
+    BillingPeriodEnd,
+    BillingPeriodStart,
+    CapacityReservationId,
+    CapacityReservationStatus,
+    case lower(ChargeCategory)
+        when 'usage' then 'Usage'
+        when 'purchase' then 'Purchase'
+        when 'tax' then 'Tax'
+        when 'credit' then 'Credit'
+        when 'adjustment' then 'Adjustment'
+        else ChargeCategory
+    end as ChargeCategory,
+    case lower(ChargeClass) when 'correction' then 'Correction' else ChargeClass end as ChargeClass,
+    ChargeDescription,
+    case lower(ChargeFrequency)
+        when 'one-time' then 'One-Time'
+        when 'recurring' then 'Recurring'
+        when 'usage-based' then 'Usage-Based'
+        else ChargeFrequency
+    end as ChargeFrequency,
+    ChargePeriodEnd,
+    ChargePeriodStart,
+    case lower(CommitmentDiscountCategory)
+        when 'spend' then 'Spend'
+        when 'usage' then 'Usage'
+        else CommitmentDiscountCategory
+    end as CommitmentDiscountCategory,
+    CommitmentDiscountId,
+    CommitmentDiscountName,
+    CommitmentDiscountQuantity,
+    case lower(CommitmentDiscountStatus)
+        when 'used' then 'Used'
+        when 'unused' then 'Unused'
+        else CommitmentDiscountStatus
+    end as CommitmentDiscountStatus,
+    CommitmentDiscountType,
+    CommitmentDiscountUnit,
+    ConsumedQuantity,
+    ConsumedUnit,
+    ContractedCost,
+    ContractedUnitPrice,
+    EffectiveCost,
+    InvoiceId,
+    InvoiceIssuerName,
+    ListCost,
+    ListUnitPrice,
+    case lower(PricingCategory)
+        when 'standard' then 'Standard'
+        when 'dynamic' then 'Dynamic'
+        when 'committed' then 'Committed'
+        when 'other' then 'Other'
+        else PricingCategory
+    end as PricingCategory,
+    PricingCurrency,
+    PricingQuantity,
+    PricingUnit,
+    ProviderName,
+    PublisherName,
+    RegionId,
+    RegionName,
+    ResourceId,
+    ResourceName,
+    ResourceType,
+    ServiceCategory,
+    ServiceName,
+    ServiceSubcategory,
+    SkuId,
+    SkuMeter,
+    SkuPriceDetails,
+    SkuPriceId,
+    SubAccountId,
+    SubAccountName,
+    SubAccountType,
+    Tags,
+    x_ExtraColumns,
+    x_load_id as x_LoadId
+from raw_focus
