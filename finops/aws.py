@@ -19,7 +19,7 @@ from . import focus as focus_connector
 from .cur_schema import CUR_COLUMNS, LEGACY_MAP_PREFIXES, REQUIRED_COLUMNS, snake_case
 from .errors import FinopsError
 from .loads import AWS_CUR, LoadResult, replace_periods
-from .readers import FileSet, describe, find_bad_value
+from .readers import FileSet, describe, diagnose, find_bad_value
 from .sources import Source, SourceFile
 from .validation import check_landed
 from .warehouse import sql_identifier, sql_literal
@@ -227,11 +227,9 @@ def land(con: duckdb.DuckDBPyConnection, files: FileSet, delivery: Delivery, loa
             for c, typ in CUR_COLUMNS.items()
             if c in sources and typ != "VARCHAR" and columns[sources[c]] == "VARCHAR"
         }
-        raise (find_bad_value(con, files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
+        raise (find_bad_value(files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
     except duckdb.Error as exc:
-        from .readers import diagnose
-
-        raise diagnose(con, files, exc) from None
+        raise diagnose(files, exc) from None
 
     check_landed(con, AWS_CUR, load_id, files, expected_period=delivery.period_start, display=_display(shape, files))
     return replace_periods(

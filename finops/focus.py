@@ -62,9 +62,9 @@ def land(
             for c, t in FOCUS_COLUMNS.items()
             if c.lower() in by_lower and t != "VARCHAR" and columns[by_lower[c.lower()]] == "VARCHAR"
         }
-        raise (find_bad_value(con, files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
+        raise (find_bad_value(files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
     except duckdb.Error as exc:
-        raise diagnose(con, files, exc) from None
+        raise diagnose(files, exc) from None
 
     check_landed(con, FOCUS, load_id, files)
     return replace_periods(

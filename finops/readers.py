@@ -79,15 +79,19 @@ def describe(con: duckdb.DuckDBPyConnection, files: FileSet) -> dict[str, str]:
     try:
         rows = con.execute(f"describe select * from {files.reader()}").fetchall()
     except duckdb.Error as exc:
-        raise diagnose(con, files, exc) from None
+        raise diagnose(files, exc) from None
     columns = {name: typ for name, typ, *_ in rows if name != "filename"}
     if not columns or (files.fmt == "csv" and len(columns) == 1 and next(iter(columns)).startswith("column")):
         raise FinopsError(f"{files.label()}: no header row; not a bill file")
     return columns
 
 
-def diagnose(con: duckdb.DuckDBPyConnection, files: FileSet, exc: duckdb.Error) -> FinopsError:
-    """Find which file of a set is unreadable, and say so in one line."""
+def diagnose(files: FileSet, exc: duckdb.Error) -> FinopsError:
+    """Find which file of a set is unreadable, and say so in one line.
+
+    Runs on a scratch connection: the failed statement has aborted the warehouse's transaction.
+    """
+    con = duckdb.connect()
     for path, uri in zip(files.paths, files.uris):
         single = FileSet((path,), (uri,), files.fmt)
         try:
@@ -97,14 +101,14 @@ def diagnose(con: duckdb.DuckDBPyConnection, files: FileSet, exc: duckdb.Error) 
     return FinopsError(f"{files.label()}: {_reason(exc)}")
 
 
-def find_bad_value(
-    con: duckdb.DuckDBPyConnection, files: FileSet, casts: dict[str, tuple[str, str]]
-) -> FinopsError | None:
+def find_bad_value(files: FileSet, casts: dict[str, tuple[str, str]]) -> FinopsError | None:
     """After a failed cast, name the column, the value and the file that caused it.
 
     ``casts`` maps a source column to (target type, display name). Only runs on the error path,
-    one cheap query per column.
+    one query per column, on a scratch connection (the failed cast aborted the transaction).
     """
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
     for column, (typ, display) in casts.items():
         col = sql_identifier(column)
         row = con.execute(

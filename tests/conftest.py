@@ -1,0 +1,146 @@
+"""Shared test helpers: warehouses in tmp_path, hand-written CUR files, the CLI in-process."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import finops
+from finops.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+REAL_CUR = FIXTURES / "aws-cur-legacy" / "sample-anonymous-aws-export-dataset.csv"
+FOCUS_SAMPLE = FIXTURES / "focus" / "focus-1.0-sample-1000.csv"
+
+# A legacy CUR row with the columns every real report has; tests override what they are about.
+BASE_ROW = {
+    "identity/LineItemId": "abc",
+    "identity/TimeInterval": "2026-10-01T00:00:00Z/2026-10-01T01:00:00Z",
+    "bill/InvoiceId": "",
+    "bill/InvoicingEntity": "Amazon Web Services, Inc.",
+    "bill/BillingEntity": "AWS",
+    "bill/BillType": "Anniversary",
+    "bill/PayerAccountId": "111122223333",
+    "bill/BillingPeriodStartDate": "2026-10-01T00:00:00Z",
+    "bill/BillingPeriodEndDate": "2026-11-01T00:00:00Z",
+    "lineItem/UsageAccountId": "444455556666",
+    "lineItem/LineItemType": "Usage",
+    "lineItem/UsageStartDate": "2026-10-01T00:00:00Z",
+    "lineItem/UsageEndDate": "2026-10-01T01:00:00Z",
+    "lineItem/ProductCode": "AmazonEC2",
+    "lineItem/UsageType": "USW2-BoxUsage:g5.xlarge",
+    "lineItem/Operation": "RunInstances",
+    "lineItem/AvailabilityZone": "us-west-2a",
+    "lineItem/ResourceId": "i-0abc123def4567890",
+    "lineItem/UsageAmount": "1",
+    "lineItem/CurrencyCode": "USD",
+    "lineItem/UnblendedRate": "1.006",
+    "lineItem/UnblendedCost": "1.006",
+    "lineItem/LineItemDescription": "$1.006 per On Demand Linux g5.xlarge Instance Hour",
+    "product/ProductName": "Amazon Elastic Compute Cloud",
+    "product/regionCode": "us-west-2",
+    "product/location": "US West (Oregon)",
+    "product/instanceType": "g5.xlarge",
+    "product/sku": "8J2P5TZ9X6YHBPRU",
+    "pricing/unit": "Hrs",
+    "pricing/term": "OnDemand",
+    "pricing/publicOnDemandCost": "1.006",
+    "pricing/publicOnDemandRate": "1.006",
+    "reservation/ReservationARN": "",
+    "reservation/EffectiveCost": "",
+    "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod": "",
+    "reservation/UnusedRecurringFee": "",
+    "savingsPlan/SavingsPlanARN": "",
+    "savingsPlan/SavingsPlanEffectiveCost": "",
+    "savingsPlan/TotalCommitmentToDate": "",
+    "savingsPlan/UsedCommitment": "",
+    "resourceTags/user:team": "",
+}
+
+
+def cur_rows(*overrides: dict[str, str]) -> list[dict[str, str]]:
+    return [{**BASE_ROW, "identity/LineItemId": f"line{i}", **o} for i, o in enumerate(overrides)]
+
+
+def write_cur_csv(path: Path, rows: list[dict[str, str]], *, gz: bool | None = None) -> Path:
+    """Write rows as a legacy CUR CSV (gzip when the name ends in .gz), headers as AWS writes them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header: list[str] = []
+    for row in rows:
+        header += [k for k in row if k not in header]
+    gz = path.name.endswith(".gz") if gz is None else gz
+    opener = gzip.open if gz else open
+    with opener(path, "wt", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_legacy_delivery(root: Path, rows: list[dict[str, str]], *, assembly: str, report: str = "ml-cur",
+                          period: str = "20261001-20261101") -> Path:
+    """A legacy CUR delivery laid out as AWS writes it: period folder, manifest, assembly folder."""
+    period_dir = root / report / period
+    key = f"cur/{report}/{period}/{assembly}/{report}-1.csv.gz"
+    write_cur_csv(period_dir / assembly / f"{report}-1.csv.gz", rows)
+    manifest = {
+        "assemblyId": assembly,
+        "account": "111122223333",
+        "columns": [{"category": h.split("/")[0], "name": h.split("/")[1], "type": "String"} for h in rows[0]],
+        "compression": "GZIP",
+        "contentType": "text/csv",
+        "reportName": report,
+        "billingPeriod": {"start": f"{period[:8]}T000000.000Z", "end": f"{period[9:]}T000000.000Z"},
+        "bucket": "billing-bucket",
+        "reportKeys": [key],
+    }
+    path = period_dir / f"{report}-Manifest.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    shutil.copy(path, period_dir / assembly / path.name)  # AWS writes a copy beside the data too
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def con(db: Path):
+    connection = finops.connect(db)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def run(db: Path, capsys):
+    """Run the CLI in-process against the test warehouse; return (exit code, stdout, stderr)."""
+
+    def invoke(*args: str, use_db: bool = True) -> tuple[int, str, str]:
+        argv = [*args, "--db", str(db)] if use_db else list(args)
+        code = main(argv)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def snapshot(db: Path) -> tuple:
+    """Everything a failed command must leave as it was: loads and every landed row."""
+    if not db.exists():
+        return ()
+    con = finops.connect(db, read_only=True)
+    try:
+        return (
+            con.execute("select * from loads order by all").fetchall(),
+            con.execute("select count(*), sum(line_item_unblended_cost) from raw_aws_cur").fetchall(),
+            con.execute("select count(*), sum(BilledCost) from raw_focus").fetchall(),
+        )
+    finally:
+        con.close()
