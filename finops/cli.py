@@ -183,8 +183,8 @@ def _report_loads(results, out: Output) -> None:  # noqa: ANN001
         if r.skipped:
             out.say(f"skipped {r.source}: already loaded")
             continue
-        for provider, account, start, total in r.periods:
-            out.say(f"loaded {r.source}: {provider} {account} {start:%Y-%m}, {r.rows:,} rows, {total:,.2f} billed")
+        for p in r.periods:
+            out.say(f"loaded {r.source}: {p.provider} {p.account} {p.start:%Y-%m}, {p.rows:,} rows, {p.total:,.2f} billed")
 
 
 def _query(args: argparse.Namespace, out: Output) -> int:

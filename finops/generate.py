@@ -86,6 +86,7 @@ _EC2_SPOT_FACTOR = 0.34  # spot runs ~66 % below on-demand
 _SM_SPOT_FACTOR = 0.32  # managed spot training
 _SP_FACTOR = 0.72  # Compute Savings Plan, 1 year no upfront, ~28 % off
 _RI_FACTOR = 0.62  # EC2 RI, 1 year partial upfront, ~38 % off (half upfront, half recurring)
+_RI_TYPE = "g5.2xlarge"
 
 _REGIONS = {
     "us-east-1": ("US East (N. Virginia)", "USE1"),
@@ -553,23 +554,23 @@ class _Planner:
                 **self._tags(rng, "platform", 0.15),
                 pattern="always", start_h=0, dur_h=H, off_prob=0.04)])
 
-        # One g5.12xlarge under the reserved instance (1 year, partial upfront).
-        od = _INSTANCES["g5.12xlarge"][0]
+        # One g5.2xlarge inference box under the reserved instance (1 year, partial upfront).
+        od = _INSTANCES[_RI_TYPE][0]
         eff = round(od * _RI_FACTOR, 4)
         groups.append([self._res(
-            kind="ec2_ri", acct="platform", **self._ec2("g5.12xlarge", "us-east-1"),
-            az="us-east-1a", usage_type="BoxUsage:g5.12xlarge", operation="RunInstances",
+            kind="ec2_ri", acct="platform", **self._ec2(_RI_TYPE, "us-east-1"),
+            az="us-east-1a", usage_type=f"BoxUsage:{_RI_TYPE}", operation="RunInstances",
             resource_id=f"i-0{_hex('ri-i', self.seed, u, n=16)}", rate=0, public_rate=od,
             line_type="DiscountedUsage", ri_arn=self.ri_arn,
             ri_amort_rate=Decimal(str(eff)) / 2, ri_rec_rate=Decimal(str(eff)) / 2,
-            description="Linux/UNIX (Amazon VPC), g5.12xlarge reserved instance applied",
+            description=f"Linux/UNIX (Amazon VPC), {_RI_TYPE} reserved instance applied",
             pricing_term="Reserved", purchase_option="Partial Upfront",
             tag_created_by=user("ci-bot"), **self._tags(rng, "platform", 0.1),
             pattern="always", start_h=0, dur_h=H, off_prob=0.02)])
 
         # Real-time endpoints, billed every hour of the month whether or not anyone calls them.
         for k, (name, itype, qty) in enumerate(
-            [("llm-chat-prod", "g5.12xlarge", 2), ("recsys-ranker-staging", "g5.xlarge", 1)]
+            [("llm-chat-prod", "g5.12xlarge", 1), ("recsys-ranker-staging", "g5.xlarge", 1)]
         ):
             region = "us-west-2" if (u % 4 == 3 and k == 1) else "us-east-1"
             acct = acc["platform"].account_id
@@ -588,8 +589,8 @@ class _Planner:
 
         # Training jobs (compute + ML storage), the bulk of the spend.
         bases = ["llm-finetune-llama3-8b", "vit-pretrain", "recsys-two-tower", "whisper-distill"]
-        for k in range(12):
-            itype = rng.choices(["p4d.24xlarge", "g5.12xlarge", "g5.2xlarge"], [0.35, 0.4, 0.25])[0]
+        for k in range(14):
+            itype = rng.choices(["p4d.24xlarge", "g5.12xlarge", "g5.2xlarge"], [0.4, 0.35, 0.25])[0]
             count = rng.choice({"p4d.24xlarge": [1, 1, 2, 4], "g5.12xlarge": [1, 2],
                                 "g5.2xlarge": [1, 1, 2]}[itype])
             lo, hi = {"p4d.24xlarge": (6, 60), "g5.12xlarge": (3, 36), "g5.2xlarge": (1, 12)}[itype]
@@ -721,9 +722,9 @@ class _Planner:
 
         # S3 buckets: storage (one row a day), requests, data transfer out.
         for k, (bucket, team, tb) in enumerate([
-            ("acme-ml-datasets", "data", (40, 120)),
-            ("acme-ml-checkpoints", "research", (20, 80)),
-            ("acme-data-lake-raw", "data", (50, 150)),
+            ("acme-ml-datasets", "data", (15, 60)),
+            ("acme-ml-checkpoints", "research", (10, 40)),
+            ("acme-data-lake-raw", "data", (20, 80)),
         ]):
             name = f"{bucket}{'' if u == 0 else f'-{u:03d}'}"
             acct = "data" if team == "data" else "research"
@@ -748,14 +749,14 @@ class _Planner:
                 self._res(**s3, product_family="Data Transfer", usage_type="DataTransfer-Out-Bytes",
                           operation="GetObject", unit="GB", rate=0.09,
                           description="$0.090 per GB - first 10 TB / month data transfer out beyond the global free tier",
-                          pattern="sparse", sparse_p=0.08, amt_lo=5, amt_hi=400),
+                          pattern="sparse", sparse_p=0.06, amt_lo=5, amt_hi=150),
             ])
         groups.append([self._res(
             kind="dt", acct="research", product_code="AWSDataTransfer", product_family="Data Transfer",
             region_code="us-east-1", usage_type="USE1-USW2-AWS-Out-Bytes", operation="",
             unit="GB", rate=0.02, pricing_term="OnDemand",
             description="$0.02 per GB - US East (N. Virginia) data transfer to US West (Oregon)",
-            pattern="sparse", sparse_p=0.15, amt_lo=20, amt_hi=800)])
+            pattern="sparse", sparse_p=0.15, amt_lo=20, amt_hi=400)])
 
         # CloudWatch, a little.
         cw_acct = ("research", "platform", "data")[u % 3]
@@ -764,12 +765,12 @@ class _Planner:
                       region_code="us-east-1", usage_type="CW:MetricMonitorUsage",
                       operation="MetricStorage", unit="Metrics", rate=0.30, pricing_term="OnDemand",
                       description="$0.30 per metric-month - first 10,000 metrics",
-                      pattern="daily", qty=rng.randint(300, 3000) * 24 / H),
+                      pattern="daily", qty=rng.randint(100, 600) * 24 / H),
             self._res(kind="cw", acct=cw_acct, product_code="AmazonCloudWatch", product_family="Data Payload",
                       region_code="us-east-1", usage_type="DataProcessing-Bytes",
                       operation="PutLogEvents", unit="GB", rate=0.50, pricing_term="OnDemand",
                       description="$0.50 per GB custom log data ingested",
-                      pattern="sparse", sparse_p=0.5, amt_lo=0.2, amt_hi=5),
+                      pattern="sparse", sparse_p=0.5, amt_lo=0.05, amt_hi=1.5),
         ])
         return groups
 
@@ -839,17 +840,17 @@ class _Planner:
                 pricing_term="Savings Plan", purchase_option="No Upfront", pattern="special"))
         ri = [r for r in self.resources if r["line_type"] == "DiscountedUsage"]
         if ri:
-            eff = Decimal(str(round(_INSTANCES["g5.12xlarge"][0] * _RI_FACTOR, 4)))
+            eff = Decimal(str(round(_INSTANCES[_RI_TYPE][0] * _RI_FACTOR, 4)))
             rec = amort = eff / 2  # list prices; _res applies cost_scale
             ec2 = dict(acct="platform", product_code="AmazonEC2", product_family="Compute Instance",
-                       region_code="us-east-1", instance_type="g5.12xlarge",
-                       instance_family="GPU instance", usage_type="HeavyUsage:g5.12xlarge",
+                       region_code="us-east-1", instance_type=_RI_TYPE,
+                       instance_family="GPU instance", usage_type=f"HeavyUsage:{_RI_TYPE}",
                        operation="RunInstances", ri_arn=self.ri_arn, unit="Hrs",
                        pricing_term="Reserved", purchase_option="Partial Upfront", pattern="special")
             out.append(self._res(
                 kind="ri_fee", **ec2, line_type="RIFee", rate=rec, ri_amort_rate=amort,
                 ri_rec_rate=rec,
-                description=f"USD {rec * self.scale:.4f} hourly fee per Linux/UNIX (Amazon VPC), g5.12xlarge instance"))
+                description=f"USD {rec * self.scale:.4f} hourly fee per Linux/UNIX (Amazon VPC), {_RI_TYPE} instance"))
             sub = int(_hex("sub", self.seed, n=8), 16) % 10**9
             out.append(self._res(
                 kind="ri_upfront", **ec2, line_type="Fee", bill_type="Purchase", ri_amort_rate=amort,

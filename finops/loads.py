@@ -52,6 +52,17 @@ FOCUS = LandingTable(
 )
 
 
+@dataclass(frozen=True)
+class PeriodLoad:
+    """One billing period a delivery replaced."""
+
+    provider: str
+    account: str
+    start: datetime
+    rows: int
+    total: Decimal
+
+
 @dataclass
 class LoadResult:
     """What one delivery did to the warehouse, for the command's summary and for tests."""
@@ -60,8 +71,7 @@ class LoadResult:
     shape: str
     skipped: bool = False
     rows: int = 0
-    periods: list[tuple[str, str, datetime, Decimal]] = field(default_factory=list)
-    """(provider, billing account, billing period start, source total) per period replaced."""
+    periods: list[PeriodLoad] = field(default_factory=list)
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, delivery_id: str) -> bool:
@@ -109,7 +119,7 @@ def replace_periods(
             [load_id, source, shape, provider, account, start, end, delivery_id, rows, total, currency, files],
         )
         result.rows += rows
-        result.periods.append((provider, account, start, total))
+        result.periods.append(PeriodLoad(provider, account, start, rows, total))
     return result
 
 
