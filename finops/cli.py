@@ -134,18 +134,16 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         from .ingest import ingest_aws, ingest_focus
 
         ingest = ingest_aws if args.provider == "aws" else ingest_focus
-        con = connect(args.db)
-        results = ingest(con, args.source, endpoint_url=args.endpoint_url, build=not args.no_build, progress=out.progress)
+        with connect(args.db) as con:
+            results = ingest(con, args.source, endpoint_url=args.endpoint_url, build=not args.no_build, progress=out.progress)
         _report_loads(results, out)
         return 0
 
     if args.command == "build":
         from .models import build
-
-        con = connect(args.db)
         from .warehouse import transaction
 
-        with transaction(con):
+        with connect(args.db) as con, transaction(con):
             built = build(con)
         out.say(f"built {len(built)} models")
         return 0
@@ -156,23 +154,25 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     if args.command == "export":
         from .export import export_focus
 
-        con = connect(args.db, read_only=True)
-        rows = export_focus(con, args.out, fmt=args.format)
+        with connect(args.db, read_only=True) as con:
+            rows = export_focus(con, args.out, fmt=args.format)
         out.say(f"wrote {rows:,} rows to {args.out}")
         return 0
 
     if args.command == "status":
-        return _status(connect(args.db, read_only=True), out)
+        with connect(args.db, read_only=True) as con:
+            return _status(con, out)
 
     if args.command == "demo":
         from .demo import DEMO_DB, run_demo, summary
 
         path = resolve_db_path(args.db or os.environ.get("FINOPS_DB") or DEMO_DB)
-        con = connect(path)
-        results = run_demo(con, progress=out.progress)
+        with connect(path) as con:
+            results = run_demo(con, progress=out.progress)
+            rows = summary(con)
         _report_loads(results, out)
         out.say()
-        _print_table(["period", "billing account", "rows", "billed", "amortised", "top service"], summary(con), out)
+        _print_table(["period", "billing account", "rows", "billed", "amortised", "top service"], rows, out)
         out.say(f"\nwarehouse: {path}   try: finops query --db {path} \"select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc\"")
         return 0
     raise UsageError(f"unknown command {args.command}")
@@ -193,18 +193,18 @@ def _query(args: argparse.Namespace, out: Output) -> int:
     from .models import relations
     from .warehouse import connect, first_line
 
-    con = connect(args.db, read_only=True)
-    if args.list:
-        _print_table(["name", "kind", "description"], relations(con), out)
-        return 0
-    if not args.sql:
+    if not args.sql and not args.list:
         raise UsageError("query: give the SQL to run, or --list")
-    try:
-        cursor = con.execute(args.sql)
-        columns = [d[0] for d in cursor.description] if cursor.description else []
-        rows = cursor.fetchall() if columns else []
-    except duckdb.Error as exc:
-        raise FinopsError(f"query: {first_line(exc)}") from None
+    with connect(args.db, read_only=True) as con:
+        if args.list:
+            _print_table(["name", "kind", "description"], relations(con), out)
+            return 0
+        try:
+            cursor = con.execute(args.sql)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall() if columns else []
+        except duckdb.Error as exc:
+            raise FinopsError(f"query: {first_line(exc)}") from None
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
