@@ -183,13 +183,8 @@ _LEGACY: list[tuple[str, str, str]] = [
     ("lineItem/UnblendedCost", "num", "i.cost"),
     ("lineItem/BlendedRate", "num", "i.rate"),
     ("lineItem/BlendedCost", "num", "i.cost"),
-    (
-        "lineItem/LineItemDescription",
-        "str",
-        "CASE WHEN i.lit = 'SavingsPlanNegation' THEN 'SavingsPlanNegation used by AccountId : '"
-        " || r.account_id || ' and UsageSku : ' || r.sku ELSE r.description END",
-    ),
-    ("lineItem/TaxType", "str", "CASE WHEN i.lit = 'Tax' THEN a.tax_type END"),
+    ("lineItem/LineItemDescription", "str", "r.description"),
+    ("lineItem/TaxType", "str", "CASE WHEN r.line_type = 'Tax' THEN a.tax_type END"),
     ("lineItem/LegalEntity", "str", "a.entity"),
     ("product/ProductName", "str", "r.product_name"),
     ("product/servicecode", "str", "r.servicecode"),
@@ -446,7 +441,22 @@ class _Planner:
             r["sku"] = _hex("sku", r["region_code"], r["usage_type"], r["operation"], n=16).upper()
         r["rate_code"] = f"{r['sku']}.JRTCKXETXF.6YS6EN2CT7" if r["line_type"] != "Tax" else ""
         r["rate_id"] = str(int(_hex("rate", r["sku"], n=10), 16) % 10**10)
+        r["neg_rid"] = None
         return r
+
+    def _covered(self, **kw: Any) -> list[dict[str, Any]]:
+        """A Savings Plan covered resource and its negation twin.
+
+        The twin (next rid) carries the SavingsPlanNegation rows, so every per-resource attribute,
+        including the negation's own description, is computed once per resource, not per row.
+        """
+        r = self._res(**kw)
+        twin = dict(r, rid=self.next_rid, line_type="SavingsPlanNegation", pattern="twin",
+                    description=f"SavingsPlanNegation used by AccountId : "
+                                f"{self.acc[r['acct']].account_id} and UsageSku : {r['sku']}")
+        self.next_rid += 1
+        r["neg_rid"] = twin["rid"]
+        return [r, twin]
 
     def _tags(self, rng: random.Random, team_of: str, untagged: float, job: str = "") -> dict[str, str]:
         if rng.random() < untagged:
@@ -543,7 +553,7 @@ class _Planner:
         for k in range(2):
             od = _INSTANCES["g5.12xlarge"][0]
             iid = f"i-0{_hex('sp-i', self.seed, u, k, n=16)}"
-            groups.append([self._res(
+            groups.append(self._covered(
                 kind="ec2_sp", acct="platform", **self._ec2("g5.12xlarge", "us-east-1"),
                 az=self._az(rng, "us-east-1"), usage_type="BoxUsage:g5.12xlarge",
                 operation="RunInstances", resource_id=iid, rate=od,
@@ -552,7 +562,7 @@ class _Planner:
                 pricing_term="OnDemand", sp_arn=self.sp_arn,
                 tag_created_by=user("ci-bot"),
                 **self._tags(rng, "platform", 0.15),
-                pattern="always", start_h=0, dur_h=H, off_prob=0.04)])
+                pattern="always", start_h=0, dur_h=H, off_prob=0.04))
 
         # One g5.2xlarge inference box under the reserved instance (1 year, partial upfront).
         od = _INSTANCES[_RI_TYPE][0]
@@ -880,7 +890,7 @@ def _res_table(planner: _Planner, resources: list[dict[str, Any]]) -> pa.Table:
                      "servicecode": scode, "servicename": sname, "location": loc})
     cols = list(rows[0].keys())
     data = {c: [row[c] for row in rows] for c in cols}
-    types = {"rid": pa.int32(), "start_h": pa.int32(), "dur_h": pa.int32(), "off_prob": pa.float64(),
+    types = {"rid": pa.int32(), "neg_rid": pa.int32(), "start_h": pa.int32(), "dur_h": pa.int32(), "off_prob": pa.float64(),
              "qty": pa.float64(), "sparse_p": pa.float64(), "amt_lo": pa.float64(),
              "amt_hi": pa.float64(), "partial_last": pa.bool_()}
     fields = []
@@ -987,9 +997,9 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
     """)
     con.execute(f"""
         INSERT INTO ui
-        SELECT rid, h0, len, 'SavingsPlanNegation', 1, amount, rate, -cost, public_rate, public_cost,
-               NULL, NULL, NULL, NULL, NULL, NULL, sp_rate, NULL, NULL, NULL, NULL
-        FROM ui WHERE lit = 'SavingsPlanCoveredUsage'
+        SELECT r.neg_rid, h0, len, 'SavingsPlanNegation', 1, amount, ui.rate, -cost, ui.public_rate,
+               public_cost, NULL, NULL, NULL, NULL, NULL, NULL, ui.sp_rate, NULL, NULL, NULL, NULL
+        FROM ui JOIN res r USING (rid) WHERE lit = 'SavingsPlanCoveredUsage'
     """)
 
     # 3. Savings Plan recurring fee, one row per slot; used commitment = covered effective cost.
@@ -1091,6 +1101,7 @@ def _prepare(period: str, rows: int, seed: int, payer: str, cost_scale: float, f
     planner.fill(rows)
     resources = planner.resources + planner.specials(final)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.register("res_arrow", _res_table(planner, resources))
     n = _build_items(con, planner, final)
     con.unregister("res_arrow")

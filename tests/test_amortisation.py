@@ -9,6 +9,8 @@ import finops
 from .conftest import cur_rows, write_cur_csv
 
 SP = "arn:aws:savingsplans::111122223333:savingsplan/3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
+SP_PRODUCT = {"product/ProductName": "Savings Plans for AWS Compute usage", "product/sku": "", "product/instanceType": "",
+              "product/regionCode": "", "product/location": ""}
 RI = "arn:aws:ec2:us-east-1:111122223333:reserved-instances/7a8b9c0d-1e2f-3a4b-5c6d-7e8f9a0b1c2d"
 
 
@@ -22,10 +24,10 @@ def amortisation_delivery() -> list[dict[str, str]]:
         {"lineItem/LineItemType": "SavingsPlanNegation", "lineItem/UsageType": "BoxUsage:p4d.24xlarge",
          "lineItem/UnblendedCost": "-32.7726", "pricing/publicOnDemandCost": "32.7726", **covered},
         {"lineItem/LineItemType": "SavingsPlanRecurringFee", "lineItem/ProductCode": "ComputeSavingsPlans",
-         "lineItem/UsageType": "ComputeSP:1yrNoUpfront", "lineItem/ResourceId": SP,
+         "lineItem/UsageType": "ComputeSP:1yrNoUpfront", "lineItem/ResourceId": SP, **SP_PRODUCT,
          "lineItem/UnblendedCost": "21.7022", "pricing/publicOnDemandCost": "0",
          "savingsPlan/TotalCommitmentToDate": "21.7022", "savingsPlan/UsedCommitment": "21.3022", **covered},
-        {"lineItem/LineItemType": "SavingsPlanUpfrontFee", "lineItem/ProductCode": "ComputeSavingsPlans",
+        {"lineItem/LineItemType": "SavingsPlanUpfrontFee", "lineItem/ProductCode": "ComputeSavingsPlans", **SP_PRODUCT,
          "lineItem/UnblendedCost": "1000", "pricing/publicOnDemandCost": "0", **covered},
         # Reserved Instance: covered usage at the amortised rate, the monthly fee, the upfront payment
         {"lineItem/LineItemType": "DiscountedUsage", "lineItem/UsageType": "BoxUsage:g5.xlarge",
@@ -41,7 +43,9 @@ def amortisation_delivery() -> list[dict[str, str]]:
         {"lineItem/LineItemType": "Usage", "lineItem/UsageType": "USW2-SpotUsage:g5.12xlarge",
          "lineItem/Operation": "RunInstances:SV001", "lineItem/UnblendedCost": "2.0000",
          "pricing/publicOnDemandCost": "5.672", "pricing/term": "Spot"},
-        {"lineItem/LineItemType": "Tax", "lineItem/UnblendedCost": "10.00", "pricing/publicOnDemandCost": "0"},
+        {"lineItem/LineItemType": "Tax", "lineItem/UnblendedCost": "10.00", "pricing/publicOnDemandCost": "0",
+         "lineItem/UsageType": "", "lineItem/Operation": "", "lineItem/ResourceId": "", "product/sku": "",
+         "lineItem/TaxType": "Sales Tax"},
         {"lineItem/LineItemType": "Credit", "lineItem/UnblendedCost": "-5.00", "pricing/publicOnDemandCost": "0"},
     )
 

@@ -26,9 +26,15 @@ row_kinds as (
 
 ),
 
-service_categories as (
+services as (
 
-    select product_code, ServiceCategory from aws_service_categories
+    select
+        categories.product_code,
+        categories.ServiceCategory,
+        coalesce(subcategories.ServiceSubcategory, 'Other (' || categories.ServiceCategory || ')') as ServiceSubcategory
+    from aws_service_categories as categories
+    left join aws_service_subcategories as subcategories
+        on categories.product_code = subcategories.product_code
 
 ),
 
@@ -66,6 +72,14 @@ classified as (
             else 'OnDemand'
         end as purchase_option,
         case when row_kind = 'unused_commitment' then 0 else unblended_cost end as billed_cost,
+        -- FOCUS unit format: AWS's Hrs, GB-Mo and Obj-Month become Hours, GB-Months, Objects-Months
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(replace(pricing_unit, 'Obj-Month', 'Objects-Months'), '^Hrs?$', 'Hours'),
+                '-(Mo|Month)$', '-Months'
+            ),
+            '-(Hrs|Hr)$', '-Hours'
+        ) as focus_unit,
         case
             when row_kind = 'unused_commitment' then unused_commitment_cost
             when line_item_type = 'SavingsPlanCoveredUsage'
@@ -82,14 +96,29 @@ classified as (
         end as effective_cost
     from expanded
 
+),
+
+priced as (
+
+    select
+        classified.*,
+        case
+            when row_kind = 'line_item' and charge_category in ('Usage', 'Purchase')
+                and line_item_type <> 'SavingsPlanNegation'
+                then public_on_demand_rate
+        end as list_unit_price,
+        -- FOCUS: a tax has no SKU, and a meter or price only belongs to a SKU
+        case when charge_category <> 'Tax' then sku end as sku_id
+    from classified
+
 )
 
 select
     availability_zone                                        as AvailabilityZone,
     billed_cost                                              as BilledCost,
     payer_account_id                                         as BillingAccountId,
-    payer_account_name                                       as BillingAccountName,
-    cast(null as varchar)                                    as BillingAccountType,
+    coalesce(payer_account_name, payer_account_id)           as BillingAccountName,
+    'Management Account'                                     as BillingAccountType,
     currency                                                 as BillingCurrency,
     billing_period_end                                       as BillingPeriodEnd,
     billing_period_start                                     as BillingPeriodStart,
@@ -125,9 +154,9 @@ select
         when reservation_arn is not null then 'Reserved Instance'
     end                                                      as CommitmentDiscountType,
     cast(null as varchar)                                    as CommitmentDiscountUnit,
-    case when charge_category = 'Usage' then usage_amount end
+    case when charge_category = 'Usage' and row_kind = 'line_item' then usage_amount end
                                                              as ConsumedQuantity,
-    case when charge_category = 'Usage' then pricing_unit end
+    case when charge_category = 'Usage' and row_kind = 'line_item' then focus_unit end
                                                              as ConsumedUnit,
     case
         when row_kind = 'unused_commitment' or line_item_type = 'SavingsPlanNegation' then 0
@@ -138,16 +167,13 @@ select
     cast(null as decimal(38, 10))                            as ContractedUnitPrice,
     effective_cost                                           as EffectiveCost,
     invoice_id                                               as InvoiceId,
-    coalesce(invoicing_entity, 'Amazon Web Services, Inc.')  as InvoiceIssuerName,
+    -- AWS issues every invoice in a CUR (marketplace ones too); its legal entity is x_InvoicingEntity
+    'AWS'                                                    as InvoiceIssuerName,
     case
         when row_kind = 'unused_commitment' or line_item_type = 'SavingsPlanNegation' then 0
         else coalesce(public_on_demand_cost, 0)
     end                                                      as ListCost,
-    case
-        when row_kind = 'line_item' and charge_category in ('Usage', 'Purchase')
-            and line_item_type <> 'SavingsPlanNegation'
-            then public_on_demand_rate
-    end                                                      as ListUnitPrice,
+    list_unit_price                                          as ListUnitPrice,
     case
         when charge_category not in ('Usage', 'Purchase') then null
         when purchase_option = 'Spot' then 'Dynamic'
@@ -156,9 +182,12 @@ select
         else 'Standard'
     end                                                      as PricingCategory,
     currency                                                 as PricingCurrency,
+    cast(null as decimal(38, 10))                            as PricingCurrencyContractedUnitPrice,
+    effective_cost                                           as PricingCurrencyEffectiveCost,
+    list_unit_price                                          as PricingCurrencyListUnitPrice,
     case when charge_category in ('Usage', 'Purchase') then usage_amount end
                                                              as PricingQuantity,
-    case when charge_category in ('Usage', 'Purchase') then pricing_unit end
+    case when charge_category in ('Usage', 'Purchase') then focus_unit end
                                                              as PricingUnit,
     'AWS'                                                    as ProviderName,
     case
@@ -166,7 +195,7 @@ select
         else 'Amazon Web Services'
     end                                                      as PublisherName,
     region_code                                              as RegionId,
-    region_name                                              as RegionName,
+    case when region_code is not null then region_name end   as RegionName,
     resource_id                                              as ResourceId,
     coalesce(regexp_extract(resource_id, '^arn:.*[/:]([^/:]+)$', 1), resource_id)
                                                              as ResourceName,
@@ -176,21 +205,24 @@ select
         when resource_id like 'vol-%' then 'volume'
         when resource_id like 'snap-%' then 'snapshot'
     end                                                      as ResourceType,
-    coalesce(service_categories.ServiceCategory, 'Other')    as ServiceCategory,
-    coalesce(product_name, classified.product_code)          as ServiceName,
-    cast(null as varchar)                                    as ServiceSubcategory,
-    sku                                                      as SkuId,
-    cast(null as varchar)                                    as SkuMeter,
+    coalesce(services.ServiceCategory, 'Other')              as ServiceCategory,
+    coalesce(product_name, priced.product_code)          as ServiceName,
+    coalesce(services.ServiceSubcategory, 'Other (Other)')   as ServiceSubcategory,
+    sku_id                                                   as SkuId,
+    case when sku_id is not null then usage_type end         as SkuMeter,
     cast(null as map(varchar, varchar))                      as SkuPriceDetails,
-    rate_id                                                  as SkuPriceId,
+    case when sku_id is not null then rate_code end          as SkuPriceId,
     usage_account_id                                         as SubAccountId,
-    usage_account_name                                       as SubAccountName,
-    cast(null as varchar)                                    as SubAccountType,
+    coalesce(usage_account_name, usage_account_id)           as SubAccountName,
+    case
+        when usage_account_id = payer_account_id then 'Management Account'
+        when usage_account_id is not null then 'Linked Account'
+    end                                                      as SubAccountType,
     tags                                                     as Tags,
     row_kind                                                 as x_RowKind,
     line_item_id                                             as x_LineItemId,
     line_item_type                                           as x_LineItemType,
-    classified.product_code                                  as x_ProductCode,
+    priced.product_code                                  as x_ProductCode,
     usage_type                                               as x_UsageType,
     operation                                                as x_Operation,
     coalesce(
@@ -203,7 +235,9 @@ select
             then public_on_demand_cost
     end                                                      as x_OnDemandEquivalentCost,
     cost_categories                                          as x_CostCategories,
+    invoicing_entity                                         as x_InvoicingEntity,
+    pricing_unit                                             as x_PricingUnit,
     cast(null as map(varchar, varchar))                      as x_ExtraColumns,
     load_id                                                  as x_LoadId
-from classified
-left join service_categories on classified.product_code = service_categories.product_code
+from priced
+left join services on priced.product_code = services.product_code

@@ -48,6 +48,13 @@ select
     ListUnitPrice,
     PricingCategory,
     PricingCurrency,
+    PricingCurrencyContractedUnitPrice,
+    -- FOCUS 1.0/1.1 files predate it; in the billing currency it is the EffectiveCost
+    coalesce(
+        PricingCurrencyEffectiveCost,
+        case when coalesce(PricingCurrency, BillingCurrency) = BillingCurrency then EffectiveCost end
+    ) as PricingCurrencyEffectiveCost,
+    PricingCurrencyListUnitPrice,
     PricingQuantity,
     PricingUnit,
     ProviderName,
@@ -78,6 +85,8 @@ select
     cast(null as varchar)                as x_PurchaseOption,
     cast(null as decimal(38, 10))        as x_OnDemandEquivalentCost,
     cast(null as map(varchar, varchar))  as x_CostCategories,
+    cast(null as varchar)                as x_InvoicingEntity,
+    cast(null as varchar)                as x_PricingUnit,
     x_ExtraColumns,
     x_LoadId
 from focus_charges

@@ -33,7 +33,7 @@ select
     product_sku                                                     as sku,
     pricing_unit                                                    as pricing_unit,
     pricing_term                                                    as pricing_term,
-    pricing_rate_id                                                 as rate_id,
+    pricing_rate_code                                               as rate_code,
     pricing_public_on_demand_cost                                   as public_on_demand_cost,
     pricing_public_on_demand_rate                                   as public_on_demand_rate,
     reservation_reservation_a_r_n                                   as reservation_arn,

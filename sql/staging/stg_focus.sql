@@ -61,6 +61,9 @@ select
         else PricingCategory
     end as PricingCategory,
     PricingCurrency,
+    PricingCurrencyContractedUnitPrice,
+    PricingCurrencyEffectiveCost,
+    PricingCurrencyListUnitPrice,
     PricingQuantity,
     PricingUnit,
     ProviderName,
