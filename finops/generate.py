@@ -23,12 +23,16 @@ hours), and large targets use an hourly one. Pass ``granularity`` to force eithe
 
 from __future__ import annotations
 
-import calendar
+import gzip
 import hashlib
 import json
 import math
+import os
 import random
 import re
+import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -1122,43 +1126,34 @@ def _fill(expr: str, planner: _Planner) -> str:
     )
 
 
-def _interval(fmt: str) -> str:
-    return f"strftime(i.t0, '{fmt}') || '/' || strftime(i.t1, '{fmt}')"
-
-
 _TS_FMT = "%Y-%m-%dT%H:%M:%SZ"
+_INTERVAL = f"strftime(i.t0, '{_TS_FMT}') || '/' || strftime(i.t1, '{_TS_FMT}')"
 
 
-def _csv_select(planner: _Planner) -> str:
-    out = []
-    for header, kind, expr in _LEGACY:
-        e = _fill(expr, planner)
-        if kind == "interval":
-            v = _interval(_TS_FMT)
-        elif kind == "ts":
-            v = f"strftime({e}, '{_TS_FMT}')"
-        elif kind == "num":
-            v = (f"regexp_replace(CAST(CAST({e} AS DECIMAL(38,10)) AS VARCHAR), '\\.?0+$', '')")
-        else:
-            v = f"NULLIF({e}, '')"
-        out.append(f'{v} AS "{header}"')
-    return ",\n".join(out)
-
-
-def _typed(kind: str, e: str) -> str:
+def _fmt_csv(kind: str, e: str) -> str:
+    """CSV text as AWS writes it: ISO timestamps with Z, plain decimals, empty for null."""
     if kind == "interval":
-        return _interval(_TS_FMT)
+        return _INTERVAL
+    if kind == "ts":
+        return f"strftime({e}, '{_TS_FMT}')"
+    if kind == "num":  # up to 10 decimals, trailing zeros dropped ("32.7726", "0", "-1.5")
+        return f"rtrim(rtrim(CAST(CAST({e} AS DECIMAL(38,10)) AS VARCHAR), '0'), '.')"
+    if kind == "raw":
+        return e
+    return f"NULLIF({e}, '')"
+
+
+def _fmt_typed(kind: str, e: str) -> str:
+    """Parquet values: TIMESTAMP, DOUBLE money (as AWS's Parquet has), NULL for empty strings."""
+    if kind == "interval":
+        return _INTERVAL
     if kind == "ts":
         return f"CAST({e} AS TIMESTAMP)"
     if kind == "num":
         return f"CAST({e} AS DOUBLE)"
+    if kind == "raw":
+        return e
     return f"NULLIF({e}, '')"
-
-
-def _parquet_select(planner: _Planner) -> str:
-    return ",\n".join(
-        f'{_typed(kind, _fill(expr, planner))} AS "{athena_name(header)}"' for header, kind, expr in _LEGACY
-    )
 
 
 def _map_expr(pairs: list[tuple[str, str]]) -> str:
@@ -1167,8 +1162,13 @@ def _map_expr(pairs: list[tuple[str, str]]) -> str:
             f" AS MAP(VARCHAR, VARCHAR))")
 
 
-def _cur2_select(planner: _Planner) -> str:
-    by_name: dict[str, str] = {}
+def _shape_columns(planner: _Planner, shape: str) -> list[tuple[str, str, str]]:
+    """(output column, kind, SQL expression) for ``shape`` in csv / parquet / cur2."""
+    if shape == "csv":
+        return [(h, kind, _fill(e, planner)) for h, kind, e in _LEGACY]
+    if shape == "parquet":
+        return [(athena_name(h), kind, _fill(e, planner)) for h, kind, e in _LEGACY]
+    by_name: dict[str, tuple[str, str]] = {}
     tags: list[tuple[str, str]] = []
     cats: list[tuple[str, str]] = []
     prod: list[tuple[str, str]] = []
@@ -1181,37 +1181,111 @@ def _cur2_select(planner: _Planner) -> str:
         elif header in _CUR2_PRODUCT_KEYS:
             prod.append((_CUR2_PRODUCT_KEYS[header], e))
         else:
-            by_name[athena_name(header)] = _typed(kind, e)
-    by_name["bill_payer_account_name"] = f"'{PAYER_NAME}'"
-    by_name["line_item_usage_account_name"] = "a.account_name"
-    by_name["resource_tags"] = _map_expr(tags)
-    by_name["cost_category"] = _map_expr(cats)
-    by_name["product"] = _map_expr(prod)
-    by_name["discount"] = "CAST(MAP() AS MAP(VARCHAR, VARCHAR))"
+            by_name[athena_name(header)] = (kind, e)
+    by_name["bill_payer_account_name"] = ("str", f"'{PAYER_NAME}'")
+    by_name["line_item_usage_account_name"] = ("str", "a.account_name")
+    by_name["resource_tags"] = ("raw", _map_expr(tags))
+    by_name["cost_category"] = ("raw", _map_expr(cats))
+    by_name["product"] = ("raw", _map_expr(prod))
+    by_name["discount"] = ("raw", "CAST(MAP() AS MAP(VARCHAR, VARCHAR))")
     out = []
     for name in cur2_columns():
-        if name in by_name:
-            v = by_name[name]
-        else:  # columns this account never fills (the net_ variants: no negotiated discounts)
+        if name not in by_name:  # never filled for this account: the net_ (negotiated) variants
             t = CUR_COLUMNS.get(name, "VARCHAR")
-            v = "CAST(NULL AS DOUBLE)" if t.startswith("DECIMAL") else f"CAST(NULL AS {t})"
-        out.append(f'{v} AS "{name}"')
+            by_name[name] = ("raw", "CAST(NULL AS DOUBLE)" if t.startswith("DECIMAL") else f"CAST(NULL AS {t})")
+        kind, e = by_name[name]
+        out.append((name, kind, e))
+    return out
+
+
+def _projection(con: duckdb.DuckDBPyConnection, planner: _Planner, shape: str) -> str:
+    """Build ``rx`` (everything that is per resource, computed once) and return the row SELECT.
+
+    Tags, product facts, descriptions and the CUR 2.0 maps depend only on the resource, so they
+    are formatted for a few thousand resources instead of millions of line items; the row
+    SELECT only formats the per-row numbers and dates and joins ``rx`` by ``rid``.
+    """
+    fmt = _fmt_csv if shape == "csv" else _fmt_typed
+    rx_cols, out = [], []
+    for k, (name, kind, expr) in enumerate(_shape_columns(planner, shape)):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if kind == "interval" or _ITEM_REF.search(expr):
+            out.append(f"{fmt(kind, _ROW_REF.sub('x.', expr))} AS {quoted}")
+        else:
+            rx_cols.append(f"{fmt(kind, expr)} AS c{k}")
+            out.append(f"x.c{k} AS {quoted}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE rx AS SELECT r.rid, r.norm_factor, "
+        + ", ".join(rx_cols)
+        + " FROM res r JOIN accounts a ON a.account_id = r.account_id"
+    )
     return ",\n".join(out)
 
 
-_FROM = "FROM items i JOIN res r ON r.rid = i.rid JOIN accounts a ON a.account_id = r.account_id"
+_FROM = "FROM items i JOIN rx x ON x.rid = i.rid"
+_ITEM_REF = re.compile(r"\bi\.")
+_ROW_REF = re.compile(r"\b[ra]\.")  # resource/account references inside row-level expressions
+
+
+def _copy_csv_gz(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
+    """COPY ``query`` to a gzip CSV, compressing on a second core.
+
+    DuckDB's own gzip writer is single-threaded and slower than zlib, so DuckDB writes plain CSV
+    into a named pipe while a thread (zlib releases the GIL) gzips it; a fixed mtime and no file
+    name in the gzip header keep the bytes deterministic. Without ``os.mkfifo`` (Windows) DuckDB
+    compresses itself.
+    """
+    options = "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"'"
+    if not hasattr(os, "mkfifo"):
+        con.execute(f"COPY ({query}) TO '{_sql_path(path)}' ({options}, COMPRESSION gzip)")
+        return
+    with tempfile.TemporaryDirectory(prefix="finops-gen-") as tmp:
+        fifo = os.path.join(tmp, "rows.csv")
+        os.mkfifo(fifo)
+        errors: list[BaseException] = []
+
+        def pump() -> None:
+            try:
+                with open(fifo, "rb") as src, open(path, "wb") as raw, gzip.GzipFile(
+                    filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0
+                ) as gz:
+                    shutil.copyfileobj(src, gz, 1 << 20)
+            except BaseException as exc:  # re-raised in the caller's thread
+                errors.append(exc)
+
+        worker = threading.Thread(target=pump, name="finops-gzip", daemon=True)
+        worker.start()
+        try:
+            con.execute(f"COPY ({query}) TO '{_sql_path(Path(fifo))}' ({options})")
+        except BaseException:
+            try:  # DuckDB may have failed before opening the pipe: let the reader see EOF
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            worker.join()
+            raise
+        worker.join()
+        if errors:
+            raise errors[0]
+
+
+def _sql_path(path: Path) -> str:
+    return path.as_posix().replace("'", "''")
 
 
 def _copy_chunks(con: duckdb.DuckDBPyConnection, select: str, n: int, paths: list[Path],
-                 options: str) -> None:
+                 fmt: str) -> None:
+    """Write rows 1..n in order, split evenly over ``paths``."""
     per = math.ceil(n / len(paths))
     for k, path in enumerate(paths):
         path.parent.mkdir(parents=True, exist_ok=True)
         lo, hi = k * per + 1, min(n, (k + 1) * per)
-        con.execute(
-            f"COPY (SELECT {select} {_FROM} WHERE i.rn BETWEEN {lo} AND {hi} ORDER BY i.rn) "
-            f"TO '{path.as_posix()}' ({options})"
-        )
+        query = f"SELECT {select} {_FROM} WHERE i.rn BETWEEN {lo} AND {hi} ORDER BY i.rn"
+        if fmt == "csv":
+            _copy_csv_gz(con, query, path)
+        else:
+            con.execute(f"COPY ({query}) TO '{_sql_path(path)}' "
+                        "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
 
 
 def _n_files(n: int) -> int:
@@ -1265,12 +1339,7 @@ def write_legacy_cur(root: Path, period: str = "2026-10", *, rows: int = 5000, s
         ext = "csv.gz" if fmt == "csv" else "snappy.parquet"
         names = [f"{report_name}-{k + 1}.{ext}" for k in range(_n_files(n))]
         paths = [folder / aid / name for name in names]
-        if fmt == "csv":
-            _copy_chunks(con, _csv_select(planner), n, paths,
-                         "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', COMPRESSION gzip")
-        else:
-            _copy_chunks(con, _parquet_select(planner), n, paths,
-                         "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000")
+        _copy_chunks(con, _projection(con, planner, fmt), n, paths, fmt)
         manifest = {
             "assemblyId": aid,
             "account": payer_account_id,
@@ -1313,9 +1382,9 @@ def write_cur2(root: Path, period: str = "2026-10", *, rows: int = 5000, seed: i
             for old in data_dir.glob(f"{export_name}-*.snappy.parquet"):
                 if old.name not in names:
                     old.unlink()
-        _copy_chunks(con, _cur2_select(planner), n, [data_dir / name for name in names],
-                     "FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000")
-        schema = con.execute(f"DESCRIBE SELECT {_cur2_select(planner)} {_FROM} LIMIT 0").fetchall()
+        select = _projection(con, planner, "cur2")
+        _copy_chunks(con, select, n, [data_dir / name for name in names], "parquet")
+        schema = con.execute(f"DESCRIBE SELECT {select} {_FROM} LIMIT 0").fetchall()
         execution_id = _uuid("execution", seed, p.label, cost_scale, final)
         export_id = _uuid("export", payer_account_id, export_name)
         manifest = {

@@ -1,0 +1,104 @@
+"""The docs stay honest: every command documented with an example that parses, every column described."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+import finops
+from finops.cli import EXAMPLES, _parser, main
+from finops.focus_schema import FOCUS_COLUMNS
+from finops.models import load_models
+
+from .conftest import REAL_CUR, ROOT
+
+CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+TABLES_DOC = (ROOT / "docs" / "tables.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def doc_commands(text: str) -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines() if line.strip().startswith("finops ")]
+
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_every_command_has_help_with_an_example_and_a_doc_section(command, capsys):
+    assert main([*command.split(), "--help"]) == 0
+    assert "example:" in capsys.readouterr().out
+    assert f"## finops {command}\n" in CLI_DOC
+
+
+@pytest.mark.parametrize("line", doc_commands(CLI_DOC) + doc_commands(README))
+def test_documented_command_lines_parse(line):
+    segments: list[list[str]] = [[]]
+    for word in shlex.split(line):
+        if word == "&&":
+            segments.append([])
+        else:
+            segments[-1].append(word)
+    for words in segments:
+        if words and words[0] == "finops":
+            _parser().parse_args(words[1:])
+
+
+def test_readme_gives_the_two_commands_the_ci_runs():
+    assert "pip install . && finops demo" in README
+    test_command = "pip install '.[test]' && python -m pytest -q"
+    assert test_command in README
+    assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_costs_column_is_documented():
+    documented = tomllib.loads((ROOT / "sql" / "marts" / "costs.toml").read_text(encoding="utf-8"))["columns"]
+    con = finops.connect(":memory:")
+    finops.build(con)
+    columns = [name for (name,) in con.execute("select column_name from duckdb_columns() where table_name = 'costs' order by column_index").fetchall()]
+    assert columns[: len(FOCUS_COLUMNS)] == list(FOCUS_COLUMNS)
+    assert set(columns) == set(documented)
+    for column in columns:
+        assert f"| {column} |" in TABLES_DOC
+
+
+def test_every_model_is_described_and_in_the_docs():
+    for model in load_models():
+        assert model.description, f"{model.path}: no description in {model.path.with_suffix('.toml').name}"
+        assert model.name in TABLES_DOC
+
+
+def test_usage_errors_exit_2_and_bad_queries_exit_1(run, tmp_path):
+    assert main(["ingest"]) == 2
+    assert main(["no-such-command"]) == 2
+    code, _, _ = run("ingest", "aws", str(REAL_CUR))
+    assert code == 0
+    code, _, err = run("query", "select nope from costs")
+    assert code == 1 and err.startswith("finops: query: ") and len(err.strip().splitlines()) == 1
+    code, _, err = run("query", "drop table costs")  # query is read-only
+    assert code == 1
+    code, out, _ = run("query", "select count(*) as n from costs", "--format", "csv")
+    assert out == "n\n1281\n"
+
+
+def test_quiet_prints_nothing(run):
+    code, out, err = run("ingest", "aws", str(REAL_CUR), "--quiet")
+    assert (code, out, err) == (0, "", "")
+
+
+def test_reading_a_missing_warehouse_is_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "finops", "status", "--db", str(tmp_path / "none.duckdb")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "no warehouse here yet" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_finops_db_environment_variable(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FINOPS_DB", str(tmp_path / "env.duckdb"))
+    assert main(["ingest", "aws", str(REAL_CUR), "-q"]) == 0
+    assert (tmp_path / "env.duckdb").exists()
+    assert main(["status"]) == 0
+    assert "123412340534" in capsys.readouterr().out
