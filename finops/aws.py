@@ -290,7 +290,8 @@ def _map_columns(columns: dict[str, str], sources: dict[str, str]) -> list[str]:
             key = "regexp_replace(e.key, '^user[:_]', '')" if map_column == "resource_tags" else "e.key"
             out.append(
                 f"map_from_entries(list_transform(list_filter(map_entries(coalesce({source}, map())), "
-                f"lambda e: nullif(trim(e.value), '') is not null), lambda e: {{'key': {key}, 'value': e.value}})) "
+                f"lambda e: nullif(trim(cast(e.value as varchar)), '') is not null), "
+                f"lambda e: {{'key': {key}, 'value': cast(e.value as varchar)}})) "
                 f"as {map_column}"
             )
             continue

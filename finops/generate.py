@@ -1285,7 +1285,7 @@ def _copy_chunks(con: duckdb.DuckDBPyConnection, select: str, n: int, paths: lis
             _copy_csv_gz(con, query, path)
         else:
             con.execute(f"COPY ({query}) TO '{_sql_path(path)}' "
-                        "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
+                        "(FORMAT parquet, COMPRESSION snappy)")
 
 
 def _n_files(n: int) -> int:

@@ -41,10 +41,10 @@ class FileSet:
         """The table function that reads every file, with a ``filename`` column."""
         files = "[" + ", ".join(sql_literal(str(p)) for p in self.paths) + "]"
         if self.fmt == "parquet":
-            return f"read_parquet({files}, union_by_name = true, filename = true)"
+            return f"read_parquet({files}, union_by_name = true, filename = true, hive_partitioning = false)"
         return (
             f"read_csv({files}, header = true, all_varchar = true, union_by_name = true, "
-            "filename = true, nullstr = ['', 'NULL', 'null'], sample_size = -1)"
+            "filename = true, hive_partitioning = false, nullstr = ['', 'NULL', 'null'], sample_size = -1)"
         )
 
 
