@@ -93,10 +93,20 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables and the load log if they are missing (idempotent)."""
     con.execute(LOADS_DDL)
-    con.execute(_table_ddl("raw_aws_cur", RAW_AWS_CUR_COLUMNS))
-    con.execute(_table_ddl("raw_focus", RAW_FOCUS_COLUMNS))
+    for table, columns in (("raw_aws_cur", RAW_AWS_CUR_COLUMNS), ("raw_focus", RAW_FOCUS_COLUMNS)):
+        con.execute(_table_ddl(table, columns))
+        _add_missing_columns(con, table, columns)
     for table, text in COMMENTS.items():
         con.execute(f"comment on table {table} is {sql_literal(text)}")
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
+    """A warehouse made by an older finops gains the columns this one lands (null for old rows)."""
+    present = {name for (name,) in con.execute(
+        "select column_name from duckdb_columns() where table_name = ?", [table]).fetchall()}
+    for name, typ in columns.items():
+        if name not in present:
+            con.execute(f"alter table {table} add column {sql_identifier(name)} {typ}")
 
 
 @contextmanager

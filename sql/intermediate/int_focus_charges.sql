@@ -39,7 +39,8 @@ select
     CommitmentDiscountUnit,
     ConsumedQuantity,
     ConsumedUnit,
-    ContractedCost,
+    -- FOCUS requires it; files that leave it out were billed at their contracted price
+    coalesce(ContractedCost, BilledCost) as ContractedCost,
     ContractedUnitPrice,
     EffectiveCost,
     InvoiceId,
