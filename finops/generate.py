@@ -91,6 +91,7 @@ _SM_SPOT_FACTOR = 0.32  # managed spot training
 _SP_FACTOR = 0.72  # Compute Savings Plan, 1 year no upfront, ~28 % off
 _RI_FACTOR = 0.62  # EC2 RI, 1 year partial upfront, ~38 % off (half upfront, half recurring)
 _RI_TYPE = "g5.2xlarge"
+_SP_COMMIT_SHARE = 0.93  # hourly commitment / Savings Plan cost of the whole eligible fleet
 
 _REGIONS = {
     "us-east-1": ("US East (N. Virginia)", "USE1"),
@@ -445,22 +446,26 @@ class _Planner:
             r["sku"] = _hex("sku", r["region_code"], r["usage_type"], r["operation"], n=16).upper()
         r["rate_code"] = f"{r['sku']}.JRTCKXETXF.6YS6EN2CT7" if r["line_type"] != "Tax" else ""
         r["rate_id"] = str(int(_hex("rate", r["sku"], n=10), 16) % 10**10)
-        r["neg_rid"] = None
+        r["neg_rid"] = r["od_rid"] = None
         return r
 
-    def _covered(self, **kw: Any) -> list[dict[str, Any]]:
-        """A Savings Plan covered resource and its negation twin.
+    def _covered(self, od_description: str, **kw: Any) -> list[dict[str, Any]]:
+        """A Savings Plan eligible instance and its two twins.
 
-        The twin (next rid) carries the SavingsPlanNegation rows, so every per-resource attribute,
-        including the negation's own description, is computed once per resource, not per row.
+        Each hour the plan covers eligible usage until the commitment is spent: the covered part
+        is a SavingsPlanCoveredUsage row, offset by a SavingsPlanNegation row (twin ``neg_rid``);
+        any part beyond the commitment stays an on-demand Usage row (twin ``od_rid``). Twins keep
+        per-resource attributes such as descriptions computed once per resource, not per row.
         """
         r = self._res(**kw)
-        twin = dict(r, rid=self.next_rid, line_type="SavingsPlanNegation", pattern="twin",
-                    description=f"SavingsPlanNegation used by AccountId : "
-                                f"{self.acc[r['acct']].account_id} and UsageSku : {r['sku']}")
-        self.next_rid += 1
-        r["neg_rid"] = twin["rid"]
-        return [r, twin]
+        neg = dict(r, rid=self.next_rid, line_type="SavingsPlanNegation", pattern="twin",
+                   description=f"SavingsPlanNegation used by AccountId : "
+                               f"{self.acc[r['acct']].account_id} and UsageSku : {r['sku']}")
+        od = dict(r, rid=self.next_rid + 1, line_type="Usage", pattern="twin", sp_arn="",
+                  sp_rate=None, description=od_description)
+        self.next_rid += 2
+        r["neg_rid"], r["od_rid"] = neg["rid"], od["rid"]
+        return [r, neg, od]
 
     def _tags(self, rng: random.Random, team_of: str, untagged: float, job: str = "") -> dict[str, str]:
         if rng.random() < untagged:
@@ -562,7 +567,9 @@ class _Planner:
                 az=self._az(rng, "us-east-1"), usage_type="BoxUsage:g5.12xlarge",
                 operation="RunInstances", resource_id=iid, rate=od,
                 sp_rate=round(od * _SP_FACTOR, 4), line_type="SavingsPlanCoveredUsage",
-                description=f"${od} per On Demand Linux g5.12xlarge Instance Hour",
+                description=f"Savings Plan rate ${round(od * _SP_FACTOR, 4)} per hour for "
+                            f"BoxUsage:g5.12xlarge, covered by {self.sp_arn.rsplit('/', 1)[1]}",
+                od_description=f"${od} per On Demand Linux g5.12xlarge Instance Hour",
                 pricing_term="OnDemand", sp_arn=self.sp_arn,
                 tag_created_by=user("ci-bot"),
                 **self._tags(rng, "platform", 0.15),
@@ -845,8 +852,14 @@ class _Planner:
         """Rows computed from the usage: SP fee, RIFee, RI upfront Fee, taxes, credit."""
         acc = self.acc
         out = []
-        if any(r["line_type"] == "SavingsPlanCoveredUsage" for r in self.resources):
-            out.append(self._res(
+        covered = [r for r in self.resources if r["line_type"] == "SavingsPlanCoveredUsage"]
+        if covered:
+            # The commitment was bought a little below the fleet's full-time Savings Plan cost:
+            # fully used (with on-demand spill-over) in most hours, under-used when instances stop.
+            full = sum(Decimal(str(round(_INSTANCES["g5.12xlarge"][0] * _SP_FACTOR, 4))) * Decimal(str(r["qty"]))
+                       for r in covered)
+            commit = (full * Decimal(str(_SP_COMMIT_SHARE))).quantize(Decimal("0.001"))
+            out.append(self._res(rate=commit,
                 kind="sp_fee", acct="payer", product_code="ComputeSavingsPlans", region_code="",
                 usage_type="ComputeSP:1yrNoUpfront", operation="", resource_id=self.sp_arn,
                 unit="Hrs", line_type="SavingsPlanRecurringFee", sp_arn=self.sp_arn,
@@ -894,7 +907,7 @@ def _res_table(planner: _Planner, resources: list[dict[str, Any]]) -> pa.Table:
                      "servicecode": scode, "servicename": sname, "location": loc})
     cols = list(rows[0].keys())
     data = {c: [row[c] for row in rows] for c in cols}
-    types = {"rid": pa.int32(), "neg_rid": pa.int32(), "start_h": pa.int32(), "dur_h": pa.int32(), "off_prob": pa.float64(),
+    types = {"rid": pa.int32(), "neg_rid": pa.int32(), "od_rid": pa.int32(), "start_h": pa.int32(), "dur_h": pa.int32(), "off_prob": pa.float64(),
              "qty": pa.float64(), "sparse_p": pa.float64(), "amt_lo": pa.float64(),
              "amt_hi": pa.float64(), "partial_last": pa.bool_()}
     fields = []
@@ -991,37 +1004,61 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
                CASE WHEN r.line_type = 'DiscountedUsage' THEN {dec('su.amount * r.ri_rec_rate')} END
                     AS ri_rec_usage,
                {dec('NULL')} AS ri_amort_period, {dec('NULL')} AS ri_unused_amort,
-               {dec('NULL')} AS ri_unused_rec,
-               CASE WHEN r.line_type = 'SavingsPlanCoveredUsage' THEN {dec('su.amount * r.sp_rate')} END
-                    AS sp_eff,
-               CASE WHEN r.line_type = 'SavingsPlanCoveredUsage' THEN r.sp_rate END AS sp_rate,
+               {dec('NULL')} AS ri_unused_rec, {dec('NULL')} AS sp_eff, {dec('NULL')} AS sp_rate,
                {dec('NULL')} AS sp_total, {dec('NULL')} AS sp_used, {dec('NULL')} AS sp_recurring,
                {dec('NULL')} AS sp_amort_upfront
         FROM su JOIN res r USING (rid)
-    """)
-    con.execute(f"""
-        INSERT INTO ui
-        SELECT r.neg_rid, h0, len, 'SavingsPlanNegation', 1, amount, ui.rate, -cost, ui.public_rate,
-               public_cost, NULL, NULL, NULL, NULL, NULL, NULL, ui.sp_rate, NULL, NULL, NULL, NULL
-        FROM ui JOIN res r USING (rid) WHERE lit = 'SavingsPlanCoveredUsage'
+        WHERE r.line_type <> 'SavingsPlanCoveredUsage'
     """)
 
-    # 3. Savings Plan recurring fee, one row per slot; used commitment = covered effective cost.
+    # 3. Savings Plan: each slot, eligible usage (in rid order) is covered until the commitment
+    # is spent. Covered part -> SavingsPlanCoveredUsage + SavingsPlanNegation; the rest stays
+    # on-demand Usage. Used commitment = sum of covered effective cost <= the commitment.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE alloc AS
+        WITH c AS (SELECT rate * {slot_h} AS commit FROM res WHERE line_type = 'SavingsPlanRecurringFee'),
+        el AS (
+            SELECT su.rid, su.h0, su.len, su.amount, r.rate, r.public_rate, r.sp_rate, r.neg_rid, r.od_rid,
+                   {dec('su.amount * r.sp_rate')} AS eff
+            FROM su JOIN res r USING (rid) WHERE r.line_type = 'SavingsPlanCoveredUsage'
+        ), cum AS (
+            SELECT *, sum(eff) OVER (PARTITION BY h0 ORDER BY rid ROWS UNBOUNDED PRECEDING) - eff AS before
+            FROM el
+        )
+        SELECT cum.*, {dec('greatest(0, least(eff, c.commit - before))')} AS cov_eff
+        FROM cum, c
+    """)
     con.execute(f"""
         INSERT INTO ui
-        WITH c AS (
-            SELECT CAST(sum(CAST(qty AS {_NUM}) * sp_rate) AS {_NUM}) AS c
-            FROM res WHERE line_type = 'SavingsPlanCoveredUsage'
-        ), slots AS (SELECT s * {slot_h} AS h0 FROM range({S}) t(s)),
-        used AS (SELECT h0, sum(sp_eff) AS used FROM ui WHERE lit = 'SavingsPlanCoveredUsage' GROUP BY h0)
-        SELECT f.rid, slots.h0, {slot_h}, 'SavingsPlanRecurringFee', 0, {dec(slot_h)}, c.c,
-               {dec(f'c.c * {slot_h}')}, {dec(0)}, {dec(0)}, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-               {dec(f'c.c * {slot_h}')}, {dec('coalesce(used.used, 0)')}, {dec(f'c.c * {slot_h}')},
+        WITH a AS (
+            SELECT *, CASE WHEN cov_eff = eff THEN amount ELSE {dec('cov_eff / sp_rate')} END AS cov_amt
+            FROM alloc
+        )
+        SELECT rid, h0, len, 'SavingsPlanCoveredUsage', 0, cov_amt, rate, {dec('cov_amt * rate')},
+               public_rate, {dec('cov_amt * public_rate')}, NULL, NULL, NULL, NULL, NULL,
+               cov_eff, sp_rate, NULL, NULL, NULL, NULL
+        FROM a WHERE cov_eff > 0
+        UNION ALL
+        SELECT neg_rid, h0, len, 'SavingsPlanNegation', 1, cov_amt, rate, {dec('-(cov_amt * rate)')},
+               public_rate, {dec('cov_amt * public_rate')}, NULL, NULL, NULL, NULL, NULL,
+               NULL, sp_rate, NULL, NULL, NULL, NULL
+        FROM a WHERE cov_eff > 0
+        UNION ALL
+        SELECT od_rid, h0, len, 'Usage', 2, amount - cov_amt, rate, {dec('(amount - cov_amt) * rate')},
+               public_rate, {dec('(amount - cov_amt) * public_rate')}, NULL, NULL, NULL, NULL, NULL,
+               NULL, NULL, NULL, NULL, NULL, NULL
+        FROM a WHERE amount > cov_amt
+    """)
+    con.execute(f"""
+        INSERT INTO ui
+        WITH slots AS (SELECT s * {slot_h} AS h0 FROM range({S}) t(s)),
+        used AS (SELECT h0, sum(cov_eff) AS used FROM alloc GROUP BY h0)
+        SELECT f.rid, slots.h0, {slot_h}, 'SavingsPlanRecurringFee', 0, {dec(slot_h)}, f.rate,
+               {dec(f'f.rate * {slot_h}')}, {dec(0)}, {dec(0)}, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               {dec(f'f.rate * {slot_h}')}, {dec('coalesce(used.used, 0)')}, {dec(f'f.rate * {slot_h}')},
                {dec(0)}
-        FROM slots CROSS JOIN c
-        JOIN res f ON f.line_type = 'SavingsPlanRecurringFee'
+        FROM slots JOIN res f ON f.line_type = 'SavingsPlanRecurringFee'
         LEFT JOIN used USING (h0)
-        WHERE c.c IS NOT NULL
     """)
 
     # 4. RI: the month's recurring fee (with the unused part) and this month's upfront payment.
@@ -1075,7 +1112,7 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
                {item_cols}
         FROM ui ORDER BY rn
     """)
-    for t in ("act", "su", "ui"):
+    for t in ("act", "su", "alloc", "ui"):
         con.execute(f"DROP TABLE {t}")
     return con.execute("SELECT count(*) FROM items").fetchall()[0][0]
 
