@@ -161,7 +161,7 @@ def _cur2_delivery(
             raise FinopsError(f"{manifest.uri}: no data files under {data_dir}/")
     year, month = CUR2_PERIOD_DIR.match(rel.parent.name).groups()
     execution = data.get("executionId")
-    delivery_id = f"execution:{execution}:{fingerprint(files)}" if execution else "files:" + fingerprint(files)
+    delivery_id = f"execution:{execution}" if execution else "files:" + fingerprint(files)
     return Delivery(manifest.uri, files, delivery_id, f"{year}-{month}-01")
 
 

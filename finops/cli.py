@@ -99,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FinopsError as exc:
         print(f"finops: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `finops query ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("finops: interrupted; the warehouse is unchanged", file=sys.stderr)
         return 130
@@ -164,16 +167,17 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             return _status(con, out)
 
     if args.command == "demo":
-        from .demo import DEMO_DB, run_demo, summary
+        from .demo import DEMO_DB, run_demo, sources_dir, summary
 
         path = resolve_db_path(args.db or os.environ.get("FINOPS_DB") or DEMO_DB)
         with connect(path) as con:
-            results = run_demo(con, progress=out.progress)
+            results = run_demo(con, sources_dir(path), progress=out.progress)
             rows = summary(con)
         _report_loads(results, out)
         out.say()
         _print_table(["period", "billing account", "rows", "billed", "amortised", "top service"], rows, out)
-        out.say(f"\nwarehouse: {path}   try: finops query --db {path} \"select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc\"")
+        out.say(f"\nwarehouse: {path}   bill files: {sources_dir(path)}/")
+        out.say(f"try: finops query --db {path} \"select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc\"")
         return 0
     raise UsageError(f"unknown command {args.command}")
 

@@ -2,12 +2,12 @@
 
 Two months of a made-up ML team's AWS bill, written by the project's own generator in the shapes
 AWS delivers (September as a legacy CUR with a manifest, October as a CUR 2.0 Data Export, as
-when a team migrates), plus a real anonymised legacy CUR from the FinOps Foundation.
+when a team migrates), plus a real anonymised legacy CUR from the FinOps Foundation. The generated
+files are kept beside the warehouse, so a new user can see what a CUR looks like.
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -29,13 +29,17 @@ def write_demo_sources(root: Path) -> list[Path]:
     return [root / "legacy", root / "cur2", resource_dir("fixtures") / REAL_SAMPLE]
 
 
-def run_demo(con: duckdb.DuckDBPyConnection, *, progress=None) -> list[LoadResult]:  # noqa: ANN001
-    """Generate the sample bills in a temporary directory and load them into ``con``."""
+def run_demo(con: duckdb.DuckDBPyConnection, sources: Path, *, progress=None) -> list[LoadResult]:  # noqa: ANN001
+    """Write the sample bills below ``sources`` (deterministic) and load them into ``con``."""
     results: list[LoadResult] = []
-    with tempfile.TemporaryDirectory(prefix="finops-demo-") as tmp:
-        for location in write_demo_sources(Path(tmp)):
-            results += ingest_aws(con, location, progress=progress)
+    for location in write_demo_sources(sources):
+        results += ingest_aws(con, location, progress=progress)
     return results
+
+
+def sources_dir(db: Path) -> Path:
+    """Where the demo keeps its bill files: beside the warehouse, named after it."""
+    return db.with_name(f"{db.stem}-sources")
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:

@@ -385,6 +385,8 @@ _RES_DEFAULTS: dict[str, Any] = dict(
     amt_lo=0.0,
     amt_hi=0.0,
     partial_last=False,
+    gap_start=0,
+    gap_dur=0,
     ri_amort_rate=None,
     ri_rec_rate=None,
     tax_rate=None,
@@ -483,7 +485,7 @@ class _Planner:
         if pat == "daily":
             n = float(D)
         elif pat == "always":
-            n = D if self.daily else H * (1 - r["off_prob"])
+            n = D if self.daily else (H - r["gap_dur"]) * (1 - r["off_prob"])
         elif pat == "business":
             n = self.biz_days if self.daily else self.biz_hours * (1 - r["off_prob"])
         elif pat == "window":
@@ -562,6 +564,7 @@ class _Planner:
         for k in range(2):
             od = _INSTANCES["g5.12xlarge"][0]
             iid = f"i-0{_hex('sp-i', self.seed, u, k, n=16)}"
+            gap_start, gap_dur = self._window(rng, 6, 30)  # a maintenance stop
             groups.append(self._covered(
                 kind="ec2_sp", acct="platform", **self._ec2("g5.12xlarge", "us-east-1"),
                 az=self._az(rng, "us-east-1"), usage_type="BoxUsage:g5.12xlarge",
@@ -573,7 +576,8 @@ class _Planner:
                 pricing_term="OnDemand", sp_arn=self.sp_arn,
                 tag_created_by=user("ci-bot"),
                 **self._tags(rng, "platform", 0.15),
-                pattern="always", start_h=0, dur_h=H, off_prob=0.04))
+                pattern="always", start_h=0, dur_h=H, off_prob=0.04, gap_start=gap_start,
+                gap_dur=gap_dur))
 
         # One g5.2xlarge inference box under the reserved instance (1 year, partial upfront).
         od = _INSTANCES[_RI_TYPE][0]
@@ -848,7 +852,7 @@ class _Planner:
                     self.est_rows += g_rows
             break
 
-    def specials(self, final: bool) -> list[dict[str, Any]]:
+    def specials(self) -> list[dict[str, Any]]:
         """Rows computed from the usage: SP fee, RIFee, RI upfront Fee, taxes, credit."""
         acc = self.acc
         out = []
@@ -907,7 +911,8 @@ def _res_table(planner: _Planner, resources: list[dict[str, Any]]) -> pa.Table:
                      "servicecode": scode, "servicename": sname, "location": loc})
     cols = list(rows[0].keys())
     data = {c: [row[c] for row in rows] for c in cols}
-    types = {"rid": pa.int32(), "neg_rid": pa.int32(), "od_rid": pa.int32(), "start_h": pa.int32(), "dur_h": pa.int32(), "off_prob": pa.float64(),
+    types = {"rid": pa.int32(), "neg_rid": pa.int32(), "od_rid": pa.int32(), "start_h": pa.int32(),
+             "gap_start": pa.int32(), "gap_dur": pa.int32(), "dur_h": pa.int32(), "off_prob": pa.float64(),
              "qty": pa.float64(), "sparse_p": pa.float64(), "amt_lo": pa.float64(),
              "amt_hi": pa.float64(), "partial_last": pa.bool_()}
     fields = []
@@ -953,7 +958,7 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
         CREATE OR REPLACE TEMP TABLE act AS
         WITH ex AS (
             SELECT rid, pattern, off_prob, qty, sparse_p, amt_lo, amt_hi, partial_last, start_h, dur_h,
-                   unnest(range(start_h, start_h + dur_h)) AS h
+                   gap_start, gap_dur, unnest(range(start_h, start_h + dur_h)) AS h
             FROM res WHERE pattern IN ('always', 'business', 'window', 'sparse')
         )
         SELECT rid, h,
@@ -969,6 +974,7 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
                 WHEN 'business' THEN ((h // 24) + {planner.dow0}) % 7 < 5 AND h % 24 BETWEEN 13 AND 23
                 ELSE off_prob = 0 OR u01({seed}, rid, h) >= off_prob
               END
+              AND NOT (h >= gap_start AND h < gap_start + gap_dur)
     """)
     amount = f"CAST(round(amount, 10) AS {_NUM})"
     if slot_h == 1:
@@ -1064,7 +1070,7 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
     # 4. RI: the month's recurring fee (with the unused part) and this month's upfront payment.
     con.execute(f"""
         INSERT INTO ui
-        WITH q AS (SELECT CAST(sum(qty) AS {_NUM}) AS n FROM res WHERE line_type = 'DiscountedUsage'),
+        WITH q AS (SELECT CAST(sum(qty) AS DECIMAL(38,10)) AS n FROM res WHERE line_type = 'DiscountedUsage'),
         u AS (SELECT coalesce(sum(amount), 0) AS used FROM ui WHERE lit = 'DiscountedUsage')
         SELECT f.rid, 0, {H}, 'RIFee', 0, {dec(f'q.n * {H}')}, f.ri_rec_rate,
                {dec(f'q.n * {H} * f.ri_rec_rate')}, {dec(0)}, {dec(0)}, NULL, NULL,
@@ -1140,8 +1146,9 @@ def _prepare(period: str, rows: int, seed: int, payer: str, cost_scale: float, f
         daily = granularity == "daily"
     planner = _Planner(p, seed, payer, scale, daily=daily)
     planner.fill(rows)
-    resources = planner.resources + planner.specials(final)
-    con = duckdb.connect()
+    resources = planner.resources + planner.specials()
+    con = duckdb.connect(config={"memory_limit": os.environ.get("FINOPS_GEN_MEM", "18GB"),
+                                 "temp_directory": os.environ.get("FINOPS_GEN_TMP", "/tmp/finops-gen-spill")})
     con.execute("SET enable_progress_bar = false")
     con.register("res_arrow", _res_table(planner, resources))
     n = _build_items(con, planner, final)

@@ -199,17 +199,22 @@ select
     resource_id                                              as ResourceId,
     coalesce(regexp_extract(resource_id, '^arn:.*[/:]([^/:]+)$', 1), resource_id)
                                                              as ResourceName,
-    case
-        when resource_id like 'arn:%' then nullif(regexp_extract(resource_id, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:([^/:]+)[/:]', 1), '')
-        when resource_id like 'i-%' then 'instance'
-        when resource_id like 'vol-%' then 'volume'
-        when resource_id like 'snap-%' then 'snapshot'
-    end                                                      as ResourceType,
+    coalesce(
+        nullif(regexp_extract(resource_id, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:([^/:]+)[/:]', 1), ''),
+        case
+            when resource_id like 'i-%' then 'instance'
+            when resource_id like 'vol-%' then 'volume'
+            when resource_id like 'snap-%' then 'snapshot'
+            when resource_id is not null and priced.product_code = 'AmazonS3' then 'bucket'
+            when resource_id is not null then coalesce(lower(product_family), 'resource')
+        end
+    )                                                        as ResourceType,
     coalesce(services.ServiceCategory, 'Other')              as ServiceCategory,
     coalesce(product_name, priced.product_code)          as ServiceName,
     coalesce(services.ServiceSubcategory, 'Other (Other)')   as ServiceSubcategory,
     sku_id                                                   as SkuId,
-    case when sku_id is not null then usage_type end         as SkuMeter,
+    case when sku_id is not null then coalesce(usage_type, product_family, line_item_type) end
+                                                             as SkuMeter,
     cast(null as map(varchar, varchar))                      as SkuPriceDetails,
     case when sku_id is not null then rate_code end          as SkuPriceId,
     usage_account_id                                         as SubAccountId,

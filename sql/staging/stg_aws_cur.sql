@@ -30,6 +30,7 @@ select
     product_region_code                                             as region_code,
     product_location                                                as region_name,
     product_instance_type                                           as instance_type,
+    product_product_family                                          as product_family,
     product_sku                                                     as sku,
     pricing_unit                                                    as pricing_unit,
     pricing_term                                                    as pricing_term,
