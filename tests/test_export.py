@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 import finops
+from finops import generate
 from finops.focus_schema import FOCUS_COLUMNS
 
 from .conftest import REAL_CUR, ROOT, write_cur_csv
@@ -92,6 +93,11 @@ def test_export_passes_the_focus_validator(warehouse, tmp_path):
     command = validator_command()
     if command is None:
         pytest.skip(f"FOCUS validator not found ({VALIDATOR} or focus-validate on PATH); CI has it")
+    # with a generated ML team's month in both CUR shapes: SageMaker, GPUs, spot, RIs, Savings Plans
+    generate.write_legacy_cur(tmp_path / "legacy", "2026-09", rows=1500, seed=11)
+    generate.write_cur2(tmp_path / "cur2", "2026-10", rows=1500, seed=12)
+    finops.ingest_aws(warehouse, tmp_path / "legacy")
+    finops.ingest_aws(warehouse, tmp_path / "cur2")
     out = tmp_path / "focus.parquet"
     finops.export_focus(warehouse, out)
     result = subprocess.run([*command, str(out)], capture_output=True, text=True, env=validator_env(), cwd=tmp_path, timeout=900)

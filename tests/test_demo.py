@@ -1,0 +1,80 @@
+"""`finops demo` and the generated bills behind it, loaded end to end."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+import finops
+from finops import generate
+
+from .conftest import snapshot
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    from finops.cli import main
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    assert main(["demo", "--db", str(path), "-q"]) == 0
+    return path
+
+
+def test_demo_loads_three_periods_that_reconcile(demo_db):
+    con = finops.connect(demo_db, read_only=True)
+    periods = finops.status(con)
+    assert [(p.billing_account_id, f"{p.billing_period_start:%Y-%m}", p.shape) for p in periods] == [
+        ("111122223333", "2026-09", "aws-cur-legacy"),
+        ("111122223333", "2026-10", "aws-cur2"),
+        ("123412340534", "2023-11", "aws-cur-legacy"),
+    ]
+    assert all(p.reconciled for p in periods)
+    assert finops.run_tests(con) == []
+
+
+def test_demo_holds_what_an_ml_team_bill_holds(demo_db):
+    con = finops.connect(demo_db, read_only=True)
+    kinds = {r[0] for r in con.execute("select distinct x_LineItemType from costs").fetchall()}
+    assert {"Usage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee",
+            "DiscountedUsage", "RIFee", "Fee", "Tax", "Credit"} <= kinds
+    usage = {r[0] for r in con.execute("select distinct regexp_replace(x_UsageType, '^[A-Z0-9]+-', '') from costs").fetchall()}
+    assert any(u.startswith("Train:ml.") for u in usage) and any(u.startswith("Host:ml.") for u in usage)
+    assert any(u.startswith("SpotUsage:") for u in usage) and any(u.startswith("BoxUsage:p") for u in usage)
+    (spot,) = con.execute("select count(*) from costs where PricingCategory = 'Dynamic'").fetchone()
+    assert spot > 0
+    (unused,) = con.execute("select sum(EffectiveCost) from costs where CommitmentDiscountStatus = 'Unused'").fetchone()
+    assert unused > 0
+    services = {r[0] for r in con.execute("select distinct ServiceCategory from costs").fetchall()}
+    assert {"AI and Machine Learning", "Compute", "Storage"} <= services
+
+
+def test_demo_again_changes_nothing(demo_db, capsys):
+    from finops.cli import main
+
+    before = snapshot(demo_db)
+    assert main(["demo", "--db", str(demo_db)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("already loaded") == 3
+    assert snapshot(demo_db) == before
+
+
+@pytest.mark.parametrize("writer", [generate.write_legacy_cur, generate.write_cur2])
+def test_generated_restatement_replaces_the_period(con, tmp_path, writer):
+    writer(tmp_path / "d1", "2026-10", rows=800, seed=3)
+    finops.ingest_aws(con, tmp_path / "d1")
+    (billed_1,) = con.execute("select sum(BilledCost) from costs").fetchone()
+    writer(tmp_path / "d2", "2026-10", rows=800, seed=3, cost_scale=2.0)
+    finops.ingest_aws(con, tmp_path / "d2")
+    (billed_2,) = con.execute("select sum(BilledCost) from costs").fetchone()
+    assert Decimal("1.99") * billed_1 < billed_2 < Decimal("2.01") * billed_1
+    source = duckdb.connect()
+    files = [str(p) for p in (tmp_path / "d2").rglob("*") if p.name.endswith((".csv.gz", ".parquet"))]
+    if files[0].endswith(".parquet"):
+        (expected,) = source.execute(f"select sum(cast(line_item_unblended_cost as decimal(38, 10))) from read_parquet({files})").fetchone()
+    else:
+        (expected,) = source.execute(
+            f"select sum(cast(\"lineItem/UnblendedCost\" as decimal(38, 10))) from read_csv({files}, all_varchar = true)").fetchone()
+    assert billed_2 == expected  # only the second delivery's numbers remain, to the last decimal
+    assert finops.ingest_aws(con, tmp_path / "d2")[0].skipped
