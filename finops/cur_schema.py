@@ -105,17 +105,19 @@ LEGACY_MAP_PREFIXES = {"resourceTags": "resource_tags", "costCategory": "cost_ca
 """Legacy CUR keeps one column per tag key; finops folds them into the CUR 2.0 maps."""
 
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
+_NOT_ATHENA = re.compile(r"[^a-z0-9_]")
 
 
 def snake_case(header: str) -> str:
     """Convert a legacy CUR header to its Athena/CUR 2.0 name.
 
     AWS's own rule: split the category from the name at ``/``, put ``_`` before every capital,
-    lower-case it all (so ``savingsPlan/SavingsPlanARN`` becomes
-    ``savings_plan_savings_plan_a_r_n``). Names already in snake case pass through.
+    lower-case it all, and turn anything but letters, digits and ``_`` into ``_`` (so
+    ``savingsPlan/SavingsPlanARN`` becomes ``savings_plan_savings_plan_a_r_n`` and
+    ``resourceTags/user:team`` ``resource_tags_user_team``). Names already in snake case pass through.
     """
     if "/" not in header:
         return header.strip().lower()
     category, name = header.strip().split("/", 1)
     parts = [_CAMEL_BOUNDARY.sub("_", category), _CAMEL_BOUNDARY.sub("_", name)]
-    return "_".join(parts).lower().replace(" ", "_")
+    return _NOT_ATHENA.sub("_", "_".join(parts).lower())

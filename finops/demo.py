@@ -18,14 +18,14 @@ from .loads import LoadResult
 from .resources import resource_dir
 
 DEMO_DB = "finops-demo.duckdb"
-DEMO_ROWS = 6000
+DEMO_ROWS = 15000  # an hourly report, as ML teams keep them (idle-GPU hours need it)
 REAL_SAMPLE = "aws-cur-legacy/sample-anonymous-aws-export-dataset.csv"
 
 
 def write_demo_sources(root: Path) -> list[Path]:
     """Write the demo's bill files below ``root``; return the locations to ingest."""
-    generate.write_legacy_cur(root / "legacy", "2026-09", rows=DEMO_ROWS, seed=7)
-    generate.write_cur2(root / "cur2", "2026-10", rows=DEMO_ROWS, seed=8)
+    generate.write_legacy_cur(root / "legacy", "2026-09", rows=DEMO_ROWS, seed=7, granularity="hourly")
+    generate.write_cur2(root / "cur2", "2026-10", rows=DEMO_ROWS, seed=8, granularity="hourly")
     return [root / "legacy", root / "cur2", resource_dir("fixtures") / REAL_SAMPLE]
 
 

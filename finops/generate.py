@@ -49,6 +49,7 @@ __all__ = [
     "write_cur2",
     "legacy_columns",
     "cur2_columns",
+    "HOSTILE_TAG_VALUES",
     "MAX_ROWS_PER_FILE",
 ]
 
@@ -172,7 +173,7 @@ _LEGACY: list[tuple[str, str, str]] = [
     ("bill/BillingPeriodStartDate", "ts", "{period_start}"),
     ("bill/BillingPeriodEndDate", "ts", "{period_end}"),
     ("lineItem/UsageAccountId", "str", "r.account_id"),
-    ("lineItem/LineItemType", "str", "i.lit"),
+    ("lineItem/LineItemType", "str", "r.line_type"),
     ("lineItem/UsageStartDate", "ts", "i.t0"),
     ("lineItem/UsageEndDate", "ts", "i.t1"),
     ("lineItem/ProductCode", "str", "r.product_code"),
@@ -251,20 +252,10 @@ _CUR2_PRODUCT_KEYS = {
 }
 
 
-def athena_name(header: str) -> str:
-    """The Athena/Parquet name of a legacy CSV header.
-
-    :func:`finops.cur_schema.snake_case` does the camel-case split; Athena additionally turns every
-    character that is not a letter, digit or underscore into ``_`` (``resourceTags/user:team``
-    becomes ``resource_tags_user_team``).
-    """
-    return re.sub(r"[^a-z0-9_]", "_", snake_case(header))
-
-
 def _map_key(header: str) -> str:
     """Key of a tag/cost-category/product column inside the CUR 2.0 maps (``user_team``)."""
     category = header.split("/", 1)[0]
-    return athena_name(header)[len(athena_name(category + "/x")) - 1 :]
+    return snake_case(header)[len(snake_case(category + "/x")) - 1 :]
 
 
 def legacy_columns() -> list[str]:
@@ -277,9 +268,9 @@ _CUR2_ONLY = ("bill_payer_account_name", "line_item_usage_account_name")
 
 def cur2_columns() -> list[str]:
     """CUR 2.0 column names in file order (alphabetical, as Data Exports writes them)."""
-    folded = {athena_name(h) for h in _CUR2_PRODUCT_KEYS}
+    folded = {snake_case(h) for h in _CUR2_PRODUCT_KEYS}
     names = {c for c in CUR_COLUMNS if c not in folded}
-    names |= {athena_name(h) for h, _, _ in _LEGACY if not h.startswith(("resourceTags/", "costCategory/"))}
+    names |= {snake_case(h) for h, _, _ in _LEGACY if not h.startswith(("resourceTags/", "costCategory/"))}
     names -= folded
     names |= set(MAP_COLUMNS) | set(_CUR2_ONLY)
     return sorted(names)
@@ -400,9 +391,10 @@ class _Planner:
 
     A unit is what a small ML team runs in a month (endpoints, training and tuning jobs, GPU
     instances under a Savings Plan and an RI, volumes, buckets, logs). Its random choices come
-    from ``random.Random((seed, unit))`` so adding units never changes earlier ones, and the
-    expected line-item count of every resource is known in closed form, which is how ``rows`` is
-    hit without generating anything twice.
+    from a ``random.Random`` seeded with (seed, unit), so adding units never changes earlier
+    ones, and the expected line-item count of every resource is known in closed form, which is
+    how ``rows`` is hit without generating anything twice. Hour-level randomness (instances
+    stopping, sparse request rows) is left to SQL ``hash()``.
     """
 
     def __init__(self, p: _Period, seed: int, payer: str, scale: Decimal, daily: bool) -> None:
@@ -932,15 +924,20 @@ _NUM = "DECIMAL(18,10)"
 
 
 def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool) -> int:
-    """Create the narrow ``items`` table (one row per line item, ordered by ``rn``)."""
+    """Create ``items``: one narrow row per line item, keyed by (rid, h0); return the count.
+
+    Everything that is constant for a resource (line item type, product, tags, ...) stays in
+    ``res``; each resource carries one line item type (Savings Plan negations and on-demand
+    spill-over have their own twin resources), so ``items`` holds only the per-row numbers.
+    """
     p, seed, H, D = planner.p, planner.seed, planner.H, planner.D
     slot_h = 24 if planner.daily else 1
     S = H // slot_h
-    con.execute(f"CREATE OR REPLACE MACRO u01(a, b, c) AS (hash(a, b, c) % 1000003)::DOUBLE / 1000003.0")
+    con.execute("CREATE OR REPLACE TEMP MACRO u01(a, b, c) AS (hash(a, b, c) % 1000003)::DOUBLE / 1000003.0")
 
     # Accounts, with invoice ids once the month is final.
     acc_rows = []
-    for key, a in planner.acc.items():
+    for a in planner.acc.values():
         inv = None
         if final:
             n = int(_hex("inv", seed, p.label, a.entity, n=12), 16)
@@ -953,66 +950,63 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
     casts = ", ".join(f"CAST({c} AS {_NUM}) AS {c}" for c in _DECIMAL_FIELDS)
     con.execute(f"CREATE OR REPLACE TEMP TABLE res AS SELECT * REPLACE ({casts}) FROM res_arrow")
 
-    # 1. Hourly activity of every expandable resource.
+    # 1. Hourly activity of every expandable resource, rolled up to the report's time slots.
+    amount = f"CAST(round(amount, 10) AS {_NUM})"
+    rollup = (f"SELECT rid, h AS h0, 1 AS len, {amount} AS amount FROM act" if slot_h == 1 else
+              f"SELECT rid, (h // 24) * 24 AS h0, 24 AS len, CAST(round(sum(amount), 10) AS {_NUM}) AS amount"
+              f" FROM act GROUP BY ALL")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE act AS
+        CREATE OR REPLACE TEMP TABLE su AS
         WITH ex AS (
             SELECT rid, pattern, off_prob, qty, sparse_p, amt_lo, amt_hi, partial_last, start_h, dur_h,
                    gap_start, gap_dur, unnest(range(start_h, start_h + dur_h)) AS h
             FROM res WHERE pattern IN ('always', 'business', 'window', 'sparse')
+        ), act AS (
+            SELECT rid, h,
+                   CASE WHEN pattern = 'sparse'
+                            THEN round(amt_lo + (amt_hi - amt_lo) * u01({seed} + 1, rid, h),
+                                       CASE WHEN amt_hi > 1000 THEN 0 ELSE 4 END)
+                        WHEN partial_last AND h = start_h + dur_h - 1
+                            THEN qty * ((1 + hash({seed}, rid) % 3599) / 3600.0)
+                        ELSE qty END AS amount
+            FROM ex
+            WHERE CASE pattern
+                    WHEN 'sparse' THEN u01({seed}, rid, h) < sparse_p
+                    WHEN 'business' THEN ((h // 24) + {planner.dow0}) % 7 < 5 AND h % 24 BETWEEN 13 AND 23
+                    ELSE off_prob = 0 OR u01({seed}, rid, h) >= off_prob
+                  END
+                  AND NOT (h >= gap_start AND h < gap_start + gap_dur)
         )
-        SELECT rid, h,
-               CASE WHEN pattern = 'sparse'
-                        THEN round(amt_lo + (amt_hi - amt_lo) * u01({seed} + 1, rid, h),
-                                   CASE WHEN amt_hi > 1000 THEN 0 ELSE 4 END)
-                    WHEN partial_last AND h = start_h + dur_h - 1
-                        THEN qty * ((1 + hash({seed}, rid) % 3599) / 3600.0)
-                    ELSE qty END AS amount
-        FROM ex
-        WHERE CASE pattern
-                WHEN 'sparse' THEN u01({seed}, rid, h) < sparse_p
-                WHEN 'business' THEN ((h // 24) + {planner.dow0}) % 7 < 5 AND h % 24 BETWEEN 13 AND 23
-                ELSE off_prob = 0 OR u01({seed}, rid, h) >= off_prob
-              END
-              AND NOT (h >= gap_start AND h < gap_start + gap_dur)
-    """)
-    amount = f"CAST(round(amount, 10) AS {_NUM})"
-    if slot_h == 1:
-        slots_sql = f"SELECT rid, h AS h0, 1 AS len, {amount} AS amount FROM act"
-    else:
-        slots_sql = (f"SELECT rid, (h // 24) * 24 AS h0, 24 AS len, CAST(round(sum(amount), 10) AS {_NUM})"
-                     f" AS amount FROM act GROUP BY ALL")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE su AS
-        {slots_sql}
+        {rollup}
         UNION ALL
         SELECT rid, d * 24 AS h0, 24 AS len, CAST(round(qty, 10) AS {_NUM}) AS amount
         FROM res, range({D}) t(d) WHERE pattern = 'daily'
     """)
 
-    # 2. Usage-type items: Usage, DiscountedUsage, SavingsPlanCoveredUsage (+ negation).
-    def dec(expr: str) -> str:
+    def dec(expr: object) -> str:
         return f"CAST({expr} AS {_NUM})"
 
-    item_cols = ("rid, h0, len, lit, sub, amount, rate, cost, public_rate, public_cost, ri_eff, "
-                 "ri_rec_usage, ri_amort_period, ri_unused_amort, ri_unused_rec, sp_eff, sp_rate, "
-                 "sp_total, sp_used, sp_recurring, sp_amort_upfront")
+    null = dec("NULL")
+    # Column order of items (all but rid/h0/len are money or quantities).
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE ui AS
-        SELECT su.rid, su.h0, su.len, r.line_type AS lit, 0 AS sub, su.amount,
-               CASE WHEN r.line_type = 'DiscountedUsage' THEN {dec('0')} ELSE r.rate END AS rate,
-               CASE WHEN r.line_type = 'DiscountedUsage' THEN {dec('0')}
-                    ELSE {dec('su.amount * r.rate')} END AS cost,
-               r.public_rate,
-               {dec('su.amount * r.public_rate')} AS public_cost,
+        CREATE OR REPLACE TABLE items (
+            rid INTEGER, h0 SMALLINT, len SMALLINT, amount {_NUM}, rate {_NUM}, cost {_NUM},
+            public_rate {_NUM}, public_cost {_NUM}, ri_eff {_NUM}, ri_rec_usage {_NUM},
+            ri_amort_period {_NUM}, ri_unused_amort {_NUM}, ri_unused_rec {_NUM}, sp_eff {_NUM},
+            sp_rate {_NUM}, sp_total {_NUM}, sp_used {_NUM}, sp_recurring {_NUM}, sp_amort_upfront {_NUM})
+    """)
+
+    # 2. Usage and DiscountedUsage rows.
+    con.execute(f"""
+        INSERT INTO items
+        SELECT su.rid, su.h0, su.len, su.amount,
+               CASE WHEN r.line_type = 'DiscountedUsage' THEN {dec(0)} ELSE r.rate END,
+               CASE WHEN r.line_type = 'DiscountedUsage' THEN {dec(0)} ELSE {dec('su.amount * r.rate')} END,
+               r.public_rate, {dec('su.amount * r.public_rate')},
                CASE WHEN r.line_type = 'DiscountedUsage'
-                    THEN {dec('su.amount * (r.ri_amort_rate + r.ri_rec_rate)')} END AS ri_eff,
-               CASE WHEN r.line_type = 'DiscountedUsage' THEN {dec('su.amount * r.ri_rec_rate')} END
-                    AS ri_rec_usage,
-               {dec('NULL')} AS ri_amort_period, {dec('NULL')} AS ri_unused_amort,
-               {dec('NULL')} AS ri_unused_rec, {dec('NULL')} AS sp_eff, {dec('NULL')} AS sp_rate,
-               {dec('NULL')} AS sp_total, {dec('NULL')} AS sp_used, {dec('NULL')} AS sp_recurring,
-               {dec('NULL')} AS sp_amort_upfront
+                    THEN {dec('su.amount * (r.ri_amort_rate + r.ri_rec_rate)')} END,
+               CASE WHEN r.line_type = 'DiscountedUsage' THEN {dec('su.amount * r.ri_rec_rate')} END,
+               {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null}
         FROM su JOIN res r USING (rid)
         WHERE r.line_type <> 'SavingsPlanCoveredUsage'
     """)
@@ -1031,101 +1025,101 @@ def _build_items(con: duckdb.DuckDBPyConnection, planner: _Planner, final: bool)
             SELECT *, sum(eff) OVER (PARTITION BY h0 ORDER BY rid ROWS UNBOUNDED PRECEDING) - eff AS before
             FROM el
         )
-        SELECT cum.*, {dec('greatest(0, least(eff, c.commit - before))')} AS cov_eff
+        SELECT cum.*, {dec('greatest(0, least(eff, c.commit - before))')} AS cov_eff,
+               CASE WHEN {dec('greatest(0, least(eff, c.commit - before))')} = eff THEN amount
+                    ELSE {dec('greatest(0, least(eff, c.commit - before)) / sp_rate')} END AS cov_amt
         FROM cum, c
     """)
+    con.execute("DROP TABLE su")
     con.execute(f"""
-        INSERT INTO ui
-        WITH a AS (
-            SELECT *, CASE WHEN cov_eff = eff THEN amount ELSE {dec('cov_eff / sp_rate')} END AS cov_amt
-            FROM alloc
-        )
-        SELECT rid, h0, len, 'SavingsPlanCoveredUsage', 0, cov_amt, rate, {dec('cov_amt * rate')},
-               public_rate, {dec('cov_amt * public_rate')}, NULL, NULL, NULL, NULL, NULL,
-               cov_eff, sp_rate, NULL, NULL, NULL, NULL
-        FROM a WHERE cov_eff > 0
+        INSERT INTO items
+        SELECT rid, h0, len, cov_amt, rate, {dec('cov_amt * rate')}, public_rate,
+               {dec('cov_amt * public_rate')}, {null}, {null}, {null}, {null}, {null},
+               cov_eff, sp_rate, {null}, {null}, {null}, {null}
+        FROM alloc WHERE cov_eff > 0
         UNION ALL
-        SELECT neg_rid, h0, len, 'SavingsPlanNegation', 1, cov_amt, rate, {dec('-(cov_amt * rate)')},
-               public_rate, {dec('cov_amt * public_rate')}, NULL, NULL, NULL, NULL, NULL,
-               NULL, sp_rate, NULL, NULL, NULL, NULL
-        FROM a WHERE cov_eff > 0
+        SELECT neg_rid, h0, len, cov_amt, rate, {dec('-(cov_amt * rate)')}, public_rate,
+               {dec('cov_amt * public_rate')}, {null}, {null}, {null}, {null}, {null},
+               {null}, sp_rate, {null}, {null}, {null}, {null}
+        FROM alloc WHERE cov_eff > 0
         UNION ALL
-        SELECT od_rid, h0, len, 'Usage', 2, amount - cov_amt, rate, {dec('(amount - cov_amt) * rate')},
-               public_rate, {dec('(amount - cov_amt) * public_rate')}, NULL, NULL, NULL, NULL, NULL,
-               NULL, NULL, NULL, NULL, NULL, NULL
-        FROM a WHERE amount > cov_amt
+        SELECT od_rid, h0, len, amount - cov_amt, rate, {dec('(amount - cov_amt) * rate')}, public_rate,
+               {dec('(amount - cov_amt) * public_rate')}, {null}, {null}, {null}, {null}, {null},
+               {null}, {null}, {null}, {null}, {null}, {null}
+        FROM alloc WHERE amount > cov_amt
     """)
     con.execute(f"""
-        INSERT INTO ui
+        INSERT INTO items
         WITH slots AS (SELECT s * {slot_h} AS h0 FROM range({S}) t(s)),
         used AS (SELECT h0, sum(cov_eff) AS used FROM alloc GROUP BY h0)
-        SELECT f.rid, slots.h0, {slot_h}, 'SavingsPlanRecurringFee', 0, {dec(slot_h)}, f.rate,
-               {dec(f'f.rate * {slot_h}')}, {dec(0)}, {dec(0)}, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        SELECT f.rid, slots.h0, {slot_h}, {dec(slot_h)}, f.rate, {dec(f'f.rate * {slot_h}')}, {dec(0)},
+               {dec(0)}, {null}, {null}, {null}, {null}, {null}, {null}, {null},
                {dec(f'f.rate * {slot_h}')}, {dec('coalesce(used.used, 0)')}, {dec(f'f.rate * {slot_h}')},
                {dec(0)}
         FROM slots JOIN res f ON f.line_type = 'SavingsPlanRecurringFee'
         LEFT JOIN used USING (h0)
     """)
+    con.execute("DROP TABLE alloc")
 
     # 4. RI: the month's recurring fee (with the unused part) and this month's upfront payment.
     con.execute(f"""
-        INSERT INTO ui
+        INSERT INTO items
         WITH q AS (SELECT CAST(sum(qty) AS DECIMAL(38,10)) AS n FROM res WHERE line_type = 'DiscountedUsage'),
-        u AS (SELECT coalesce(sum(amount), 0) AS used FROM ui WHERE lit = 'DiscountedUsage')
-        SELECT f.rid, 0, {H}, 'RIFee', 0, {dec(f'q.n * {H}')}, f.ri_rec_rate,
-               {dec(f'q.n * {H} * f.ri_rec_rate')}, {dec(0)}, {dec(0)}, NULL, NULL,
-               {dec(f'q.n * {H} * f.ri_amort_rate')},
+        u AS (SELECT coalesce(sum(i.amount), 0) AS used FROM items i JOIN res r USING (rid)
+              WHERE r.line_type = 'DiscountedUsage')
+        SELECT f.rid, 0, {H}, {dec(f'q.n * {H}')}, f.ri_rec_rate, {dec(f'q.n * {H} * f.ri_rec_rate')},
+               {dec(0)}, {dec(0)}, {null}, {null}, {dec(f'q.n * {H} * f.ri_amort_rate')},
                {dec(f'(q.n * {H} - u.used) * f.ri_amort_rate')},
                {dec(f'(q.n * {H} - u.used) * f.ri_rec_rate')},
-               NULL, NULL, NULL, NULL, NULL, NULL
+               {null}, {null}, {null}, {null}, {null}, {null}
         FROM res f, q, u WHERE f.line_type = 'RIFee' AND q.n > 0
         UNION ALL
-        SELECT f.rid, 0, {H}, 'Fee', 0, q.n, {dec('round(f.ri_amort_rate * 8760, 2)')},
+        SELECT f.rid, 0, {H}, q.n, {dec('round(f.ri_amort_rate * 8760, 2)')},
                {dec('round(f.ri_amort_rate * 8760, 2) * q.n')}, {dec(0)}, {dec(0)},
-               NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+               {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null}
         FROM res f, q WHERE f.line_type = 'Fee' AND q.n > 0
     """)
 
     # 5. Taxes per (account, product code) and one promotional credit.
     con.execute(f"""
-        INSERT INTO ui
-        WITH base AS (
-            SELECT r.account_id, r.product_code, sum(ui.cost) AS s
-            FROM ui JOIN res r USING (rid) GROUP BY ALL
-        )
-        SELECT t.rid, 0, {H}, 'Tax', 0, {dec(1)}, NULL, {dec('round(base.s * t.tax_rate, 2)')},
-               {dec(0)}, {dec(0)}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+        INSERT INTO items
+        WITH spend AS (
+            SELECT r.account_id, r.product_code, r.line_type, sum(i.cost) AS s
+            FROM items i JOIN res r USING (rid) GROUP BY ALL
+        ), base AS (SELECT account_id, product_code, sum(s) AS s FROM spend GROUP BY ALL)
+        SELECT t.rid, 0, {H}, {dec(1)}, {null}, {dec('round(base.s * t.tax_rate, 2)')},
+               {dec(0)}, {dec(0)}, {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null},
+               {null}, {null}, {null}
         FROM res t JOIN base ON t.account_id = base.account_id AND t.product_code = base.product_code
         WHERE t.line_type = 'Tax' AND round(base.s * t.tax_rate, 2) > 0
         UNION ALL
-        SELECT c.rid, 0, {H}, 'Credit', 0, {dec(1)}, NULL, {dec('-round(sum(ui.cost) * 0.05, 2)')},
-               {dec(0)}, {dec(0)}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-        FROM res c, ui JOIN res r ON r.rid = ui.rid
-        WHERE c.line_type = 'Credit' AND r.account_id = c.account_id
-              AND r.product_code = 'AmazonSageMaker' AND ui.lit = 'Usage'
-        GROUP BY c.rid HAVING sum(ui.cost) > 0
+        SELECT c.rid, 0, {H}, {dec(1)}, {null}, {dec('-round(spend.s * 0.05, 2)')},
+               {dec(0)}, {dec(0)}, {null}, {null}, {null}, {null}, {null}, {null}, {null}, {null},
+               {null}, {null}, {null}
+        FROM res c JOIN spend ON spend.account_id = c.account_id AND spend.product_code = 'AmazonSageMaker'
+             AND spend.line_type = 'Usage'
+        WHERE c.line_type = 'Credit' AND spend.s > 0
     """)
-
-    start = p.start.strftime("%Y-%m-%d %H:%M:%S")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE items AS
-        SELECT row_number() OVER (ORDER BY h0, rid, sub) AS rn,
-               TIMESTAMP '{start}' + to_hours(h0) AS t0,
-               TIMESTAMP '{start}' + to_hours(h0 + len) AS t1,
-               md5(concat_ws('|', {seed}, '{p.label}', rid, h0, sub))
-                 || substr(md5(concat_ws('|', 'li', {seed}, '{p.label}', rid, h0, sub)), 1, 20)
-                 AS line_item_id,
-               {item_cols}
-        FROM ui ORDER BY rn
-    """)
-    for t in ("act", "su", "alloc", "ui"):
-        con.execute(f"DROP TABLE {t}")
     return con.execute("SELECT count(*) FROM items").fetchall()[0][0]
 
 
+@dataclass
+class _Session:
+    """A scratch DuckDB database (file-backed, so big months spill to disk) and its plan."""
+
+    con: duckdb.DuckDBPyConnection
+    planner: _Planner
+    n: int
+    tmp: tempfile.TemporaryDirectory  # type: ignore[type-arg]
+
+    def close(self) -> None:
+        self.con.close()
+        self.tmp.cleanup()
+
+
 def _prepare(period: str, rows: int, seed: int, payer: str, cost_scale: float, final: bool,
-             granularity: str) -> tuple[duckdb.DuckDBPyConnection, _Planner, int]:
-    """Plan resources for ``rows`` line items and materialise them in an in-memory DuckDB."""
+             granularity: str) -> _Session:
+    """Plan resources for ``rows`` line items and materialise them in a scratch DuckDB."""
     if rows < 1:
         raise ValueError("rows must be positive")
     if cost_scale <= 0:
@@ -1147,13 +1141,20 @@ def _prepare(period: str, rows: int, seed: int, payer: str, cost_scale: float, f
     planner = _Planner(p, seed, payer, scale, daily=daily)
     planner.fill(rows)
     resources = planner.resources + planner.specials()
-    con = duckdb.connect(config={"memory_limit": os.environ.get("FINOPS_GEN_MEM", "18GB"),
-                                 "temp_directory": os.environ.get("FINOPS_GEN_TMP", "/tmp/finops-gen-spill")})
-    con.execute("SET enable_progress_bar = false")
-    con.register("res_arrow", _res_table(planner, resources))
-    n = _build_items(con, planner, final)
-    con.unregister("res_arrow")
-    return con, planner, n
+    tmp = tempfile.TemporaryDirectory(prefix="finops-generate-")
+    try:
+        # The line items live in a compressed on-disk table: 10 million rows need a few hundred
+        # MB of buffer instead of several GB, and anything larger than memory spills to tmp.
+        con = duckdb.connect(os.path.join(tmp.name, "bill.duckdb"),
+                             config={"temp_directory": os.path.join(tmp.name, "spill")})
+        con.execute("SET enable_progress_bar = false")
+        con.register("res_arrow", _res_table(planner, resources))
+        n = _build_items(con, planner, final)
+        con.unregister("res_arrow")
+    except BaseException:
+        tmp.cleanup()
+        raise
+    return _Session(con, planner, n, tmp)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1211,7 +1212,7 @@ def _shape_columns(planner: _Planner, shape: str) -> list[tuple[str, str, str]]:
     if shape == "csv":
         return [(h, kind, _fill(e, planner)) for h, kind, e in _LEGACY]
     if shape == "parquet":
-        return [(athena_name(h), kind, _fill(e, planner)) for h, kind, e in _LEGACY]
+        return [(snake_case(h), kind, _fill(e, planner)) for h, kind, e in _LEGACY]
     by_name: dict[str, tuple[str, str]] = {}
     tags: list[tuple[str, str]] = []
     cats: list[tuple[str, str]] = []
@@ -1225,7 +1226,7 @@ def _shape_columns(planner: _Planner, shape: str) -> list[tuple[str, str, str]]:
         elif header in _CUR2_PRODUCT_KEYS:
             prod.append((_CUR2_PRODUCT_KEYS[header], e))
         else:
-            by_name[athena_name(header)] = (kind, e)
+            by_name[snake_case(header)] = (kind, e)
     by_name["bill_payer_account_name"] = ("str", f"'{PAYER_NAME}'")
     by_name["line_item_usage_account_name"] = ("str", "a.account_name")
     by_name["resource_tags"] = ("raw", _map_expr(tags))
@@ -1266,7 +1267,21 @@ def _projection(con: duckdb.DuckDBPyConnection, planner: _Planner, shape: str) -
     return ",\n".join(out)
 
 
-_FROM = "FROM items i JOIN rx x ON x.rid = i.rid"
+def _rows_from(planner: _Planner, lo: int = 0, hi: int = 1 << 15) -> str:
+    """FROM clause over the line items whose slot starts in hours [lo, hi], joined to ``rx``.
+
+    Dates and the line item id are derived here rather than stored: the id is a hash of
+    (seed, period, resource, slot), so it is stable across restatements of the same month.
+    """
+    start, seed, label = f"{planner.p.start:%Y-%m-%d %H:%M:%S}", planner.seed, planner.p.label
+    return f"""FROM (
+        SELECT *, TIMESTAMP '{start}' + to_hours(h0) AS t0, TIMESTAMP '{start}' + to_hours(h0 + len) AS t1,
+               md5(concat_ws('|', {seed}, '{label}', rid, h0))
+                 || substr(md5(concat_ws('|', 'li', {seed}, '{label}', rid, h0)), 1, 20) AS line_item_id
+        FROM items WHERE h0 BETWEEN {lo} AND {hi}) i
+        JOIN rx x ON x.rid = i.rid"""
+
+
 _ITEM_REF = re.compile(r"\bi\.")
 _ROW_REF = re.compile(r"\b[ra]\.")  # resource/account references inside row-level expressions
 
@@ -1317,23 +1332,35 @@ def _sql_path(path: Path) -> str:
     return path.as_posix().replace("'", "''")
 
 
-def _copy_chunks(con: duckdb.DuckDBPyConnection, select: str, n: int, paths: list[Path],
+def _chunks(con: duckdb.DuckDBPyConnection, n: int) -> list[tuple[int, int]]:
+    """Split the month into ceil(n / MAX_ROWS_PER_FILE) consecutive slot ranges of similar size."""
+    files = max(1, math.ceil(n / MAX_ROWS_PER_FILE))
+    if files == 1:
+        return [(0, 1 << 15)]
+    ranges: list[list[int]] = []
+    seen = 0
+    for h0, count in con.execute("SELECT h0, count(*) FROM items GROUP BY h0 ORDER BY h0").fetchall():
+        k = min(files - 1, seen * files // n)
+        if len(ranges) <= k:
+            ranges.append([h0, h0])
+        ranges[-1][1] = h0
+        seen += count
+    ranges[-1][1] = 1 << 15
+    return [(lo, hi) for lo, hi in ranges]
+
+
+def _copy_chunks(session: _Session, select: str, paths: list[Path], ranges: list[tuple[int, int]],
                  fmt: str) -> None:
-    """Write rows 1..n in order, split evenly over ``paths``."""
-    per = math.ceil(n / len(paths))
-    for k, path in enumerate(paths):
+    """Write the line items in (slot, resource) order, one slot range per file."""
+    con, planner = session.con, session.planner
+    for path, (lo, hi) in zip(paths, ranges):
         path.parent.mkdir(parents=True, exist_ok=True)
-        lo, hi = k * per + 1, min(n, (k + 1) * per)
-        query = f"SELECT {select} {_FROM} WHERE i.rn BETWEEN {lo} AND {hi} ORDER BY i.rn"
+        query = f"SELECT {select} {_rows_from(planner, lo, hi)} ORDER BY i.h0, i.rid"
         if fmt == "csv":
             _copy_csv_gz(con, query, path)
         else:
             con.execute(f"COPY ({query}) TO '{_sql_path(path)}' "
                         "(FORMAT parquet, COMPRESSION snappy)")
-
-
-def _n_files(n: int) -> int:
-    return max(1, math.ceil(n / MAX_ROWS_PER_FILE))
 
 
 _MANIFEST_TYPES = {"str": "String", "ts": "DateTime", "num": "BigDecimal", "interval": "Interval"}
@@ -1375,15 +1402,16 @@ def write_legacy_cur(root: Path, period: str = "2026-10", *, rows: int = 5000, s
     """
     if fmt not in ("csv", "parquet"):
         raise ValueError("fmt must be 'csv' or 'parquet'")
-    con, planner, n = _prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity)
-    p = planner.p
+    session = _prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity)
+    p = session.planner.p
     try:
         aid = assembly_id or _uuid("assembly", seed, p.label, cost_scale, final, fmt)
         folder = Path(root) / report_name / p.folder
         ext = "csv.gz" if fmt == "csv" else "snappy.parquet"
-        names = [f"{report_name}-{k + 1}.{ext}" for k in range(_n_files(n))]
+        ranges = _chunks(session.con, session.n)
+        names = [f"{report_name}-{k + 1}.{ext}" for k in range(len(ranges))]
         paths = [folder / aid / name for name in names]
-        _copy_chunks(con, _projection(con, planner, fmt), n, paths, fmt)
+        _copy_chunks(session, _projection(session.con, session.planner, fmt), paths, ranges, fmt)
         manifest = {
             "assemblyId": aid,
             "account": payer_account_id,
@@ -1398,11 +1426,9 @@ def write_legacy_cur(root: Path, period: str = "2026-10", *, rows: int = 5000, s
             "reportKeys": [f"{LEGACY_KEY_PREFIX}/{report_name}/{p.folder}/{aid}/{name}" for name in names],
             "additionalArtifactKeys": [],
         }
-        out = folder / f"{report_name}-Manifest.json"
-        out.write_text(json.dumps(manifest, indent=2) + "\n")
-        return out
+        return _write_manifest(folder / f"{report_name}-Manifest.json", manifest)
     finally:
-        con.close()
+        session.close()
 
 
 def write_cur2(root: Path, period: str = "2026-10", *, rows: int = 5000, seed: int = 1,
@@ -1416,19 +1442,20 @@ def write_cur2(root: Path, period: str = "2026-10", *, rows: int = 5000, seed: i
     fixed -- every column is present even when empty -- with ``product``, ``resource_tags``,
     ``cost_category`` and ``discount`` as ``MAP(VARCHAR, VARCHAR)``; costs are DOUBLE.
     """
-    con, planner, n = _prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity)
-    p = planner.p
+    session = _prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity)
+    con, p = session.con, session.planner.p
     try:
         part = f"BILLING_PERIOD={p.label}"
         data_dir = Path(root) / export_name / "data" / part
-        names = [f"{export_name}-{k + 1:05d}.snappy.parquet" for k in range(_n_files(n))]
+        ranges = _chunks(con, session.n)
+        names = [f"{export_name}-{k + 1:05d}.snappy.parquet" for k in range(len(ranges))]
         if data_dir.exists():
             for old in data_dir.glob(f"{export_name}-*.snappy.parquet"):
                 if old.name not in names:
                     old.unlink()
-        select = _projection(con, planner, "cur2")
-        _copy_chunks(con, select, n, [data_dir / name for name in names], "parquet")
-        schema = con.execute(f"DESCRIBE SELECT {select} {_FROM} LIMIT 0").fetchall()
+        select = _projection(con, session.planner, "cur2")
+        _copy_chunks(session, select, [data_dir / name for name in names], ranges, "parquet")
+        schema = con.execute(f"DESCRIBE SELECT {select} {_rows_from(session.planner)} LIMIT 0").fetchall()
         execution_id = _uuid("execution", seed, p.label, cost_scale, final)
         export_id = _uuid("export", payer_account_id, export_name)
         manifest = {
@@ -1446,11 +1473,17 @@ def write_cur2(root: Path, period: str = "2026-10", *, rows: int = 5000, seed: i
         }
         meta = Path(root) / export_name / "metadata" / part
         meta.mkdir(parents=True, exist_ok=True)
-        out = meta / f"{export_name}-Manifest.json"
-        out.write_text(json.dumps(manifest, indent=2) + "\n")
-        return out
+        return _write_manifest(meta / f"{export_name}-Manifest.json", manifest)
     finally:
-        con.close()
+        session.close()
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> Path:
+    """Write the manifest last and atomically, as AWS does once every data file is in place."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 def _athena_type(duck: str) -> str:

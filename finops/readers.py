@@ -44,7 +44,7 @@ class FileSet:
             return f"read_parquet({files}, union_by_name = true, filename = true, hive_partitioning = false)"
         return (
             f"read_csv({files}, header = true, all_varchar = true, union_by_name = true, "
-            "filename = true, hive_partitioning = false, nullstr = ['', 'NULL', 'null'], sample_size = -1)"
+            "filename = true, hive_partitioning = false, nullstr = ['', 'NULL', 'null'])"
         )
 
 
