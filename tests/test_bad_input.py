@@ -121,3 +121,23 @@ def test_hostile_tag_values_are_data_not_code(run, db, tmp_path):
     assert sorted(r["team"] for r in json.loads(out)) == sorted(hostile)
     code, out, _ = run("query", "select count(*) as n from costs", "--format", "csv")
     assert out.splitlines() == ["n", "3"]
+
+
+def test_truncated_parquet(run, db, loaded, tmp_path):
+    path = tmp_path / "cur.parquet"
+    duckdb.connect().execute(f"copy (select 1.5 as line_item_unblended_cost from range(100000)) to '{path}' (format parquet)")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert_refused(run, db, loaded, path, "cur.parquet", "corrupt or truncated")
+
+
+def test_unknown_currency_in_a_focus_file(run, db, loaded, tmp_path):
+    path = tmp_path / "focus.csv"
+    path.write_text(
+        "BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,"
+        "BilledCost,EffectiveCost,BillingCurrency,ProviderName\n"
+        "1,2026-10-01,2026-11-01,2026-10-02,2026-10-03,Usage,1.00,1.00,DOGE,Acme Cloud\n"
+    )
+    code, _, err = run("ingest", "focus", str(path))
+    assert code == 1 and "focus.csv" in err and "unknown currency 'DOGE'" in err
+    assert snapshot(db) == loaded
