@@ -19,7 +19,7 @@ from . import focus as focus_connector
 from .cur_schema import CUR_COLUMNS, LEGACY_MAP_PREFIXES, REQUIRED_COLUMNS, snake_case
 from .errors import FinopsError
 from .loads import AWS_CUR, LoadResult, replace_periods
-from .readers import FileSet, describe, diagnose, find_bad_value
+from .readers import FileSet, describe, diagnose, find_bad_value, original_headers
 from .sources import Source, SourceFile
 from .validation import check_landed
 from .warehouse import sql_identifier, sql_literal
@@ -215,7 +215,7 @@ def land(con: duckdb.DuckDBPyConnection, files: FileSet, delivery: Delivery, loa
         shown = ", ".join(LEGACY_HEADERS[c] if files.fmt == "csv" and shape == SHAPE_LEGACY else c for c in missing)
         raise FinopsError(f"{files.label()}: missing required column(s) {shown}; not a complete CUR")
 
-    select = cur_select_list(columns, sources)
+    select = cur_select_list(columns, sources, original_headers(files))
     try:
         con.execute(
             f"insert into raw_aws_cur by name select {select}, {load_id} as x_load_id, "
@@ -242,7 +242,7 @@ def _display(shape: str, files: FileSet) -> dict[str, str]:
     return LEGACY_HEADERS if shape == SHAPE_LEGACY and files.fmt == "csv" else {}
 
 
-def cur_select_list(columns: dict[str, str], sources: dict[str, str]) -> str:
+def cur_select_list(columns: dict[str, str], sources: dict[str, str], headers: dict[str, str] | None = None) -> str:
     """The SELECT list that maps any AWS CUR shape onto ``raw_aws_cur``'s columns."""
     has_product_map = "product" in sources and columns[sources["product"]].startswith("MAP")
     parts = []
@@ -258,7 +258,7 @@ def cur_select_list(columns: dict[str, str], sources: dict[str, str]) -> str:
         else:
             expr = f"cast(null as {target})"
         parts.append(f"{expr} as {column}")
-    parts.extend(_map_columns(columns, sources))
+    parts.extend(_map_columns(columns, sources, headers or {}))
     return ",\n    ".join(parts)
 
 
@@ -275,7 +275,7 @@ def typed(column: str, source_type: str, target: str) -> str:
     return f"cast({col} as {target})"
 
 
-def _map_columns(columns: dict[str, str], sources: dict[str, str]) -> list[str]:
+def _map_columns(columns: dict[str, str], sources: dict[str, str], headers: dict[str, str]) -> list[str]:
     """Tags, cost categories, extra product attributes and discounts as MAP(VARCHAR, VARCHAR).
 
     CUR 2.0 delivers them as maps already; legacy CUR has one column per key. User tags lose
@@ -297,7 +297,7 @@ def _map_columns(columns: dict[str, str], sources: dict[str, str]) -> list[str]:
             continue
         entries = []
         for snake, original in sources.items():
-            key = _legacy_map_key(map_column, snake, original)
+            key = _legacy_map_key(map_column, snake, headers.get(original, original))
             if key is None:
                 continue
             value = f"nullif(trim(cast({sql_identifier(original)} as varchar)), '')"

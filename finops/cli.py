@@ -26,6 +26,7 @@ EXAMPLES = {
     "export focus": "finops export focus --out focus.parquet",
     "status": "finops status",
     "demo": "finops demo",
+    "schema": "finops schema --out docs/schema.md",
 }
 
 
@@ -82,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     export_focus.add_argument("--format", choices=("parquet", "csv"), help="default: from the file suffix")
 
     sub(commands, "status", "Show what is loaded: one line per billing period, with its source total and reconciliation.", "status")
+    schema = sub(commands, "schema", "Print the reference of every table and view (Markdown, from the comments in DuckDB).", "schema")
+    schema.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
     demo = sub(commands, "demo", "Build a warehouse from bundled sample bills (default --db finops-demo.duckdb) and print a summary.", "demo")
     demo.set_defaults(demo=True)
     return parser
@@ -165,6 +168,17 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     if args.command == "status":
         with connect(args.db, read_only=True) as con:
             return _status(con, out)
+
+    if args.command == "schema":
+        from .schema_doc import schema_markdown
+
+        text = schema_markdown()
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
+            out.say(f"wrote {args.out}")
+        else:
+            print(text, end="")
+        return 0
 
     if args.command == "demo":
         from .demo import DEMO_DB, run_demo, sources_dir, summary

@@ -2,8 +2,10 @@
 
 Each model is one file ``sql/<layer>/<name>.sql`` holding one SELECT, with ``<name>.toml`` beside it:
 its description, how it is materialised (``view`` or ``table``), column docs and data tests. Seeds
-are CSV files under ``sql/seeds/`` loaded as tables. Descriptions become ``COMMENT ON`` so anyone
-opening the DuckDB file sees them.
+are CSV files under ``sql/seeds/`` loaded as tables; ``sql/macros.sql`` holds the few
+DuckDB-specific helpers; the attribution settings of finops.toml become ``attribution_*`` tables.
+Descriptions become ``COMMENT ON`` so anyone opening the DuckDB file sees them: a column takes its
+model's doc, else the glossary's (``sql/columns.toml``), so a column means the same everywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from .config import Attribution, load_attribution
 from .errors import FinopsError
 from .resources import resource_dir
 from .warehouse import first_line, sql_identifier, sql_literal
@@ -90,31 +93,88 @@ def _topological(models: dict[str, Model]) -> list[Model]:
     return ordered
 
 
-def build(con: duckdb.DuckDBPyConnection, models: list[Model] | None = None) -> list[Model]:
+def build(
+    con: duckdb.DuckDBPyConnection, models: list[Model] | None = None, attribution: Attribution | None = None
+) -> list[Model]:
     """Create or replace every relation. Run inside the caller's transaction when there is one."""
     models = models or load_models()
+    sql_dir = resource_dir("sql")
+    con.execute((sql_dir / "macros.sql").read_text(encoding="utf-8"))
+    write_attribution_tables(con, attribution or load_attribution())
     for model in models:
         try:
             if model.materialized == "seed":
                 con.execute(
                     f"create or replace table {model.name} as select * from "
-                    f"read_csv({sql_literal(str(model.path))}, header = true, all_varchar = true)"
+                    f"read_csv({sql_literal(str(model.path))}, header = true)"
                 )
             else:
                 kind = "table" if model.materialized == "table" else "view"
                 con.execute(f"create or replace {kind} {model.name} as\n{model.sql}")
         except duckdb.Error as exc:
             raise FinopsError(f"{model.path}: model {model.name} failed: {first_line(exc)}") from None
-        _comment(con, model)
+    document(con, models)
     return models
 
 
-def _comment(con: duckdb.DuckDBPyConnection, model: Model) -> None:
-    kind = "view" if model.materialized == "view" else "table"
-    if model.description:
-        con.execute(f"comment on {kind} {model.name} is {sql_literal(model.description)}")
-    for column, text in model.columns.items():
-        con.execute(f"comment on column {model.name}.{sql_identifier(column)} is {sql_literal(text)}")
+ATTRIBUTION_TABLES = {
+    "attribution_tag_keys": "Tag keys that name a team or a project (dimension), in priority order; from [attribution.tags] of finops.toml or the defaults.",
+    "attribution_workload_keys": "Tag keys that name a workload of a type (training, inference, ...), in priority order; from [attribution.workloads].",
+    "attribution_shared_costs": "Which shared costs (support, tax, untagged_networking) are split across teams in proportion to their direct spend; from [attribution.shared_costs].",
+}
+
+
+def write_attribution_tables(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:
+    """The settings as tables, so models stay plain SQL and anyone can see the rules in force."""
+    con.execute("create or replace table attribution_tag_keys (dimension varchar, tag_key varchar, priority integer)")
+    con.execute("create or replace table attribution_workload_keys (workload_type varchar, tag_key varchar, priority integer)")
+    con.execute("create or replace table attribution_shared_costs (charge_kind varchar, split boolean)")
+    for table, groups in (("attribution_tag_keys", attribution.tags), ("attribution_workload_keys", attribution.workloads)):
+        rows = []
+        for group, keys in groups.items():
+            seen: list[str] = []
+            for key in (k.lower() for k in keys):
+                if key not in seen:
+                    seen.append(key)
+            rows += [(group, key, i + 1) for i, key in enumerate(seen)]
+        if rows:
+            con.executemany(f"insert into {table} values (?, ?, ?)", rows)
+    con.executemany("insert into attribution_shared_costs values (?, ?)", list(attribution.shared_costs.items()))
+
+
+def document(con: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
+    """COMMENT ON every relation and column: model docs first, then the glossary."""
+    glossary = tomllib.loads((resource_dir("sql") / "columns.toml").read_text(encoding="utf-8"))
+    descriptions = {m.name: (m.description, m.columns) for m in models}
+    descriptions.update({name: (text, {}) for name, text in ATTRIBUTION_TABLES.items()})
+    from .warehouse import COMMENTS
+
+    descriptions.update({name: (text, {}) for name, text in COMMENTS.items()})
+    kinds = dict(
+        con.execute(
+            "select table_name, 'table' from duckdb_tables() where schema_name = 'main' "
+            "union all select view_name, 'view' from duckdb_views() where schema_name = 'main' and not internal"
+        ).fetchall()
+    )
+    for name, (description, columns) in descriptions.items():
+        if name not in kinds:
+            continue
+        kind = kinds[name]
+        if description:
+            con.execute(f"comment on {kind} {name} is {sql_literal(description)}")
+        for (column,) in con.execute(
+            "select column_name from duckdb_columns() where table_name = ? and schema_name = 'main'", [name]
+        ).fetchall():
+            text = columns.get(column) or glossary["columns"].get(column) or _raw_column_doc(name, column)
+            if text:
+                con.execute(f"comment on column {name}.{sql_identifier(column)} is {sql_literal(text)}")
+
+
+def _raw_column_doc(relation: str, column: str) -> str | None:
+    """raw_aws_cur keeps AWS's own column names; AWS's data dictionary is their documentation."""
+    if relation == "raw_aws_cur":
+        return f"AWS CUR column {column}, as delivered (legacy CSV headers converted to this CUR 2.0 name)."
+    return None
 
 
 def run_tests(con: duckdb.DuckDBPyConnection, models: list[Model] | None = None) -> list[str]:

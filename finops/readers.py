@@ -7,6 +7,8 @@ than silently guessed into another type.
 
 from __future__ import annotations
 
+import csv
+import gzip
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +86,34 @@ def describe(con: duckdb.DuckDBPyConnection, files: FileSet) -> dict[str, str]:
     if not columns or (files.fmt == "csv" and len(columns) == 1 and next(iter(columns)).startswith("column")):
         raise FinopsError(f"{files.label()}: no header row; not a bill file")
     return columns
+
+
+def original_headers(files: FileSet) -> dict[str, str]:
+    """DuckDB's column name -> the header as written, for CSV files.
+
+    Column names are case-insensitive in DuckDB, so of two headers that differ only in case (AWS
+    tags ``user:Team`` and ``user:team`` are different tags) the second is read as ``..._1``. This
+    undoes that renaming, with DuckDB's own rule, so no tag is lost or renamed.
+    """
+    if files.fmt != "csv":
+        return {}
+    names: dict[str, str] = {}
+    for path in files.paths:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        try:
+            with opener(path, "rt", encoding="utf-8", newline="") as fh:
+                header = next(csv.reader(fh), [])
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error):
+            continue  # unreadable files are reported when DuckDB reads them
+        seen: set[str] = set()
+        for original in header:
+            name, n = original, 0
+            while name.lower() in seen:
+                n += 1
+                name = f"{original}_{n}"
+            seen.add(name.lower())
+            names.setdefault(name, original)
+    return names
 
 
 def diagnose(files: FileSet, exc: duckdb.Error) -> FinopsError:

@@ -126,3 +126,12 @@ def test_aws_focus_export_is_recognised(con, tmp_path):
     assert result.shape == "aws-focus"
     assert con.execute("select BilledCost, Tags, x_ExtraColumns from costs").fetchone() == (
         Decimal("2.5"), {"team": "ml"}, {"x_UsageType": "USE1-Host:ml.g5.xlarge"})
+
+
+def test_tag_columns_that_differ_only_in_case_are_both_kept(con, tmp_path):
+    from .conftest import cur_rows, write_cur_csv
+
+    rows = cur_rows({"resourceTags/user:Team": "ML-Platform", "resourceTags/user:team": "search"})
+    finops.ingest_aws(con, write_cur_csv(tmp_path / "cur.csv", rows))
+    (tags,) = con.execute("select Tags from costs").fetchone()
+    assert tags == {"Team": "ML-Platform", "team": "search"}

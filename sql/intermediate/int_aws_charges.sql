@@ -197,7 +197,7 @@ select
     region_code                                              as RegionId,
     case when region_code is not null then region_name end   as RegionName,
     resource_id                                              as ResourceId,
-    coalesce(regexp_extract(resource_id, '^arn:.*[/:]([^/:]+)$', 1), resource_id)
+    coalesce(nullif(regexp_extract(resource_id, '^arn:.*[/:]([^/:]+)$', 1), ''), resource_id)
                                                              as ResourceName,
     coalesce(
         nullif(regexp_extract(resource_id, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:([^/:]+)[/:]', 1), ''),
