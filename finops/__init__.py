@@ -6,6 +6,7 @@ The library API, which the ``finops`` command is a thin layer over::
     con = finops.connect("finops.duckdb")
     finops.ingest_aws(con, "./cur-exports/")          # or "s3://bucket/prefix"
     finops.ingest_focus(con, "./focus-export.parquet")
+    finops.ingest_gcp(con, "bq://my-project.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF")
     con.sql("select ServiceName, sum(EffectiveCost) from costs group by 1").show()
     finops.export_focus(con, "focus.parquet")
 """
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 
 from .errors import FinopsError, UsageError  # noqa: E402
 from .export import export_focus  # noqa: E402
+from .gcp import ingest_gcp  # noqa: E402
 from .ingest import ingest_aws, ingest_focus  # noqa: E402
 from .models import build, run_tests  # noqa: E402
 from .status import status  # noqa: E402
@@ -28,6 +30,7 @@ __all__ = [
     "export_focus",
     "ingest_aws",
     "ingest_focus",
+    "ingest_gcp",
     "run_tests",
     "status",
     "transaction",

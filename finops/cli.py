@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import __version__
@@ -20,8 +21,11 @@ from .errors import FinopsError, UsageError
 EXAMPLES = {
     "ingest aws": "finops ingest aws ./cur-exports/\n  finops ingest aws s3://my-billing-bucket/cur/ --endpoint-url http://127.0.0.1:9000",
     "ingest focus": "finops ingest focus ./focus-export.parquet",
+    "ingest gcp": "finops ingest gcp bq://my-project.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF\n"
+    "  finops ingest gcp ./export/",
     "build": "finops build",
     "query": 'finops query "select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc"\n'
+    '  finops query "select * from workload_costs where week = \'2026-W44\'" --format parquet --out w44.parquet\n'
     "  finops query --list",
     "export focus": "finops export focus --out focus.parquet",
     "status": "finops status",
@@ -68,12 +72,17 @@ def _parser() -> argparse.ArgumentParser:
     focus.add_argument("source", help="directory, file, or s3://bucket/prefix")
     focus.add_argument("--endpoint-url", help="S3-compatible endpoint (default: $AWS_ENDPOINT_URL)")
     focus.add_argument("--no-build", action="store_true", help="load only; run `finops build` later")
+    gcp = sub(sources, "gcp", "Load a GCP Cloud Billing export from BigQuery (bq://project.dataset.table) or from its exported JSON, Parquet or Avro files; replaces each usage day that has newer rows.", "ingest gcp")
+    gcp.add_argument("source", help="bq://project.dataset.table, or a directory or file of exported files")
+    gcp.add_argument("--no-build", action="store_true", help="load only; run `finops build` later")
 
     sub(commands, "build", "Rebuild every model (views and tables under sql/) from the loaded data.", "build")
 
     query = sub(commands, "query", "Run a SQL query against the warehouse (read-only) and print the result.", "query")
     query.add_argument("sql", nargs="?", help="the SQL to run")
-    query.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    query.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
+                       help="output format (default: table; parquet needs --out)")
+    query.add_argument("--out", metavar="FILE", help="write the result to FILE instead of printing it")
     query.add_argument("--list", action="store_true", help="list every table and view with its description")
 
     export = commands.add_parser("export", help="write the warehouse's data to files")
@@ -137,11 +146,15 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     from .warehouse import connect, resolve_db_path
 
     if args.command == "ingest":
+        from .gcp import ingest_gcp
         from .ingest import ingest_aws, ingest_focus
 
-        ingest = ingest_aws if args.provider == "aws" else ingest_focus
         with connect(args.db) as con:
-            results = ingest(con, args.source, endpoint_url=args.endpoint_url, build=not args.no_build, progress=out.progress)
+            if args.provider == "gcp":
+                results = ingest_gcp(con, args.source, build=not args.no_build, progress=out.progress)
+            else:
+                ingest = ingest_aws if args.provider == "aws" else ingest_focus
+                results = ingest(con, args.source, endpoint_url=args.endpoint_url, build=not args.no_build, progress=out.progress)
         _report_loads(results, out)
         return 0
 
@@ -201,6 +214,14 @@ def _report_loads(results, out: Output) -> None:  # noqa: ANN001
         if r.skipped:
             out.say(f"skipped {r.source}: already loaded")
             continue
+        if r.shape == "gcp-export":  # loaded by usage day: one line per billing account
+            for account in sorted({p.account for p in r.periods}):
+                days = sorted(p.start for p in r.periods if p.account == account)
+                total = sum(p.total for p in r.periods if p.account == account)
+                rows = sum(p.rows for p in r.periods if p.account == account)
+                span = f"{days[0]:%Y-%m-%d}" + (f" to {days[-1]:%Y-%m-%d}" if len(days) > 1 else "")
+                out.say(f"loaded {r.source}: Google Cloud {account} {len(days)} day(s) {span}, {rows:,} rows, {total:,.2f} billed")
+            continue
         for p in r.periods:
             out.say(f"loaded {r.source}: {p.provider} {p.account} {p.start:%Y-%m}, {p.rows:,} rows, {p.total:,.2f} billed")
 
@@ -209,28 +230,36 @@ def _query(args: argparse.Namespace, out: Output) -> int:
     import duckdb
 
     from .models import relations
-    from .warehouse import connect, first_line
+    from .warehouse import connect, first_line, sql_literal
 
     if not args.sql and not args.list:
         raise UsageError("query: give the SQL to run, or --list")
+    if args.format == "parquet" and not args.out:
+        raise UsageError("query: --format parquet needs --out FILE")
     with connect(args.db, read_only=True) as con:
         if args.list:
             _print_table(["name", "kind", "description"], relations(con), out)
             return 0
         try:
+            if args.format == "parquet":
+                sql = args.sql.strip().rstrip(";")
+                con.execute(f"copy ({sql}) to {sql_literal(args.out)} (format parquet, compression zstd)")
+                out.say(f"wrote {args.out}")
+                return 0
             cursor = con.execute(args.sql)
             columns = [d[0] for d in cursor.description] if cursor.description else []
             rows = cursor.fetchall() if columns else []
         except duckdb.Error as exc:
             raise FinopsError(f"query: {first_line(exc)}") from None
-    if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif args.format == "json":
-        print(json.dumps([dict(zip(columns, row)) for row in rows], default=str, indent=1))
-    else:
-        _print_table(columns, rows, out)
+    with open(args.out, "w", encoding="utf-8", newline="") if args.out else nullcontext(sys.stdout) as stream:
+        if args.format == "csv":
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+        elif args.format == "json":
+            print(json.dumps([dict(zip(columns, row)) for row in rows], default=str, indent=1), file=stream)
+        else:
+            _print_table(columns, rows, out, stream=stream)
     return 0
 
 
@@ -245,7 +274,7 @@ def _status(con, out: Output) -> int:  # noqa: ANN001
         (
             p.provider,
             p.billing_account_id,
-            f"{p.billing_period_start:%Y-%m}",
+            f"{p.billing_period_start:%Y-%m-%d}" if p.shape == "gcp-export" else f"{p.billing_period_start:%Y-%m}",
             p.shape,
             p.rows,
             p.source_total,
@@ -259,10 +288,11 @@ def _status(con, out: Output) -> int:  # noqa: ANN001
     return 0
 
 
-def _print_table(columns: list[str], rows: list[tuple], out: Output) -> None:
+def _print_table(columns: list[str], rows: list[tuple], out: Output, stream=None) -> None:  # noqa: ANN001
     """A plain aligned table: readable in a terminal, a pipe and a cron mail alike."""
-    if out.quiet:
+    if out.quiet and stream is None:
         return
+    stream = stream or sys.stdout
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [all(_is_number(row[i]) for row in rows) and bool(rows) for i in range(len(columns))]
@@ -270,10 +300,10 @@ def _print_table(columns: list[str], rows: list[tuple], out: Output) -> None:
     def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))).rstrip()
 
-    print(line(columns))
-    print(line(["-" * w for w in widths]))
+    print(line(columns), file=stream)
+    print(line(["-" * w for w in widths]), file=stream)
     for row in cells:
-        print(line(row))
+        print(line(row), file=stream)
 
 
 def _cell(value: object) -> str:

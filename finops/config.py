@@ -31,7 +31,7 @@ class Attribution:
     )
     workloads: dict[str, list[str]] = field(
         default_factory=lambda: {
-            "training": ["job", "training-job", "training_job"],
+            "training": ["job", "training-job", "training_job", "ml_job", "ml-job"],
             "inference": ["endpoint", "endpoint-name"],
             "notebook": ["notebook"],
             "batch": ["pipeline", "batch-job"],

@@ -174,6 +174,10 @@ def _raw_column_doc(relation: str, column: str) -> str | None:
     """raw_aws_cur keeps AWS's own column names; AWS's data dictionary is their documentation."""
     if relation == "raw_aws_cur":
         return f"AWS CUR column {column}, as delivered (legacy CSV headers converted to this CUR 2.0 name)."
+    if relation == "raw_gcp_billing":
+        from .gcp_schema import column_doc
+
+        return column_doc(column)
     return None
 
 

@@ -20,6 +20,7 @@ from .warehouse import first_line, sql_identifier, sql_literal
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
+AVRO_MAGIC = b"Obj\x01"
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ class FileSet:
         )
 
 
-def sniff_format(path: Path, uri: str) -> str:
-    """Tell Parquet from CSV by content, so a misnamed file is still read right."""
+def sniff_format(path: Path, uri: str, *, text_format: str = "csv") -> str:
+    """Tell Parquet and Avro from text (CSV or JSON) by content, so a misnamed file is still read right."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4)
@@ -61,16 +62,20 @@ def sniff_format(path: Path, uri: str) -> str:
         raise FinopsError(f"{uri}: empty file")
     if head == PARQUET_MAGIC:
         return "parquet"
-    if path.suffix == ".parquet":
-        raise FinopsError(f"{uri}: not a Parquet file (no PAR1 header)")
+    if head == AVRO_MAGIC:
+        return "avro"
+    if path.name.lower().endswith((".parquet", ".avro")):
+        raise FinopsError(f"{uri}: not a {path.suffix[1:].capitalize()} file (wrong header)")
     if head[:2] == GZIP_MAGIC and not path.name.endswith(".gz"):
         raise FinopsError(f"{uri}: gzip-compressed but not named .gz; rename it to {path.name}.gz")
-    return "csv"
+    return text_format
 
 
 def file_set(paths: Sequence[Path], uris: Sequence[str]) -> FileSet:
     """Group files that must be read together; they must share one format."""
     formats = {sniff_format(p, u) for p, u in zip(paths, uris)}
+    if "avro" in formats:
+        raise FinopsError(f"{uris[0]}: an Avro file; AWS bills and FOCUS files are CSV or Parquet")
     if len(formats) > 1:
         raise FinopsError(f"{uris[0]}: mixes CSV and Parquet files in one delivery")
     return FileSet(tuple(paths), tuple(uris), formats.pop())
@@ -127,8 +132,8 @@ def diagnose(files: FileSet, exc: duckdb.Error) -> FinopsError:
         try:
             con.execute(f"select count(*) from {single.reader()}").fetchone()
         except duckdb.Error as inner:
-            return FinopsError(f"{uri}: cannot read: {_reason(inner)}")
-    return FinopsError(f"{files.label()}: {_reason(exc)}")
+            return FinopsError(f"{uri}: cannot read: {error_reason(inner)}")
+    return FinopsError(f"{files.label()}: {error_reason(exc)}")
 
 
 def find_bad_value(files: FileSet, casts: dict[str, tuple[str, str]]) -> FinopsError | None:
@@ -153,7 +158,7 @@ def find_bad_value(files: FileSet, casts: dict[str, tuple[str, str]]) -> FinopsE
     return None
 
 
-def _reason(exc: duckdb.Error) -> str:
+def error_reason(exc: duckdb.Error) -> str:
     text = first_line(exc)
     lowered = text.lower()
     if "gzip" in lowered or "zlib" in lowered or "compressed" in lowered:

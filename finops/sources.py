@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -46,12 +46,14 @@ class Source:
     _bucket: str = ""
     _tmp: Path | None = None
     _fetched: dict[str, Path] = field(default_factory=dict)
+    _download: Callable[[SourceFile, Path], None] | None = None
+    """How to fetch one file of a non-S3 remote source (Cloud Storage) into a local path."""
 
     def by_rel(self) -> dict[str, SourceFile]:
         return {f.rel: f for f in self.files}
 
     def local_path(self, f: SourceFile) -> Path:
-        if self._s3_client is None:
+        if self._s3_client is None and self._download is None:
             return Path(f.uri)
         if f.uri not in self._fetched:
             assert self._tmp is not None
@@ -59,8 +61,11 @@ class Source:
             target.parent.mkdir(parents=True, exist_ok=True)
             key = f.uri.split("/", 3)[3]
             try:
-                self._s3_client.download_file(self._bucket, key, str(target))
-            except Exception as exc:  # botocore raises many unrelated classes
+                if self._download is not None:
+                    self._download(f, target)
+                else:
+                    self._s3_client.download_file(self._bucket, key, str(target))
+            except Exception as exc:  # botocore and google-api-core raise many unrelated classes
                 raise FinopsError(f"{f.uri}: cannot download: {_aws_message(exc)}") from None
             self._fetched[f.uri] = target
         return self._fetched[f.uri]
@@ -79,12 +84,18 @@ class Source:
 
 
 @contextmanager
-def open_source(location: str | os.PathLike[str], *, endpoint_url: str | None = None) -> Iterator[Source]:
-    """List ``location`` (a file, a directory, or ``s3://bucket/prefix``) and clean up after."""
+def open_source(
+    location: str | os.PathLike[str], *, endpoint_url: str | None = None, gcs_client: object | None = None
+) -> Iterator[Source]:
+    """List ``location`` (a file, a directory, ``s3://bucket/prefix`` or ``gs://bucket/prefix``)
+    and clean up after."""
     location = str(location)
     if location.startswith("s3://"):
         with tempfile.TemporaryDirectory(prefix="finops-s3-") as tmp:
             yield _list_s3(location, endpoint_url, Path(tmp))
+    elif location.startswith("gs://"):
+        with tempfile.TemporaryDirectory(prefix="finops-gcs-") as tmp:
+            yield _list_gcs(location, gcs_client, Path(tmp))
     else:
         yield _list_local(Path(location))
 
@@ -130,6 +141,43 @@ def _list_s3(location: str, endpoint_url: str | None, tmp: Path) -> Source:
     if not files:
         raise FinopsError(f"{location}: no objects under this prefix")
     return Source(location, files, _s3_client=client, _bucket=bucket, _tmp=tmp)
+
+
+def _list_gcs(location: str, client: object | None, tmp: Path) -> Source:
+    """List a Cloud Storage prefix with google-cloud-storage (Application Default Credentials)."""
+    bucket_name, _, prefix = location[len("gs://") :].partition("/")
+    if not bucket_name:
+        raise FinopsError(f"{location}: no bucket in the Cloud Storage address")
+    if client is None:
+        try:
+            from google.cloud import storage  # deferred: heavy, and only gs:// needs it
+        except ImportError:
+            raise FinopsError(f"{location}: reading Cloud Storage needs google-cloud-storage (pip install 'finops[gcp]')") from None
+        try:
+            client = storage.Client()
+        except Exception as exc:  # google.auth.exceptions.DefaultCredentialsError, ...
+            raise FinopsError(
+                f"{location}: no Google Cloud credentials (run `gcloud auth application-default login` or set "
+                f"GOOGLE_APPLICATION_CREDENTIALS): {_aws_message(exc)}"
+            ) from None
+    files: list[SourceFile] = []
+    try:
+        for blob in client.list_blobs(bucket_name, prefix=prefix):
+            if blob.name.endswith("/"):
+                continue
+            rel = blob.name[len(prefix) :].lstrip("/") if prefix and blob.name != prefix else PurePosixPath(blob.name).name
+            version = str(getattr(blob, "generation", None) or getattr(blob, "etag", "") or "")
+            files.append(SourceFile(f"gs://{bucket_name}/{blob.name}", rel, int(blob.size or 0), version))
+    except Exception as exc:
+        raise FinopsError(f"{location}: cannot list: {_aws_message(exc)}") from None
+    if not files:
+        raise FinopsError(f"{location}: no objects under this prefix")
+    bucket = client.bucket(bucket_name)
+
+    def download(f: SourceFile, target: Path) -> None:
+        bucket.blob(f.uri.split("/", 3)[3]).download_to_filename(str(target))
+
+    return Source(location, files, _tmp=tmp, _download=download)
 
 
 def _aws_message(exc: Exception) -> str:

@@ -38,10 +38,14 @@ def status(con: duckdb.DuckDBPyConnection) -> list[PeriodStatus]:
     costs = (
         """
         left join (
-            select x_LoadId, BillingAccountId, BillingPeriodStart, sum(BilledCost) as billed
+            select x_LoadId, BillingAccountId, BillingPeriodStart as period, sum(BilledCost) as billed
             from costs group by all
+            union all
+            -- a GCP export is loaded by usage day (UTC), not by billing period
+            select x_LoadId, BillingAccountId, date_trunc('day', ChargePeriodStart), sum(BilledCost)
+            from costs where x_LoadId in (select load_id from loads where shape = 'gcp-export') group by all
         ) c on c.x_LoadId = l.load_id and c.BillingAccountId = l.billing_account_id
-           and c.BillingPeriodStart = l.billing_period_start
+           and c.period = l.billing_period_start
         """
         if any(n for (n,) in has_costs)
         else "left join (select null as billed) c on true"

@@ -17,6 +17,7 @@ import duckdb
 from .cur_schema import CUR_COLUMNS, MAP_COLUMNS, MONEY
 from .errors import FinopsError
 from .focus_schema import FOCUS_COLUMNS
+from .gcp_schema import RAW_GCP_COLUMNS
 
 DEFAULT_DB = "finops.duckdb"
 
@@ -60,6 +61,9 @@ COMMENTS = {
     "billing period.",
     "raw_focus": "Rows of FOCUS files loaded with `finops ingest focus` (any provider), one copy "
     "per provider, billing account and billing period.",
+    "raw_gcp_billing": "GCP Cloud Billing export rows (standard or detailed), single-valued fields "
+    "flattened (service.id is service_id), labels and credits kept as lists; one copy per billing "
+    "account and usage day (UTC).",
 }
 
 
@@ -93,7 +97,8 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables and the load log if they are missing (idempotent)."""
     con.execute(LOADS_DDL)
-    for table, columns in (("raw_aws_cur", RAW_AWS_CUR_COLUMNS), ("raw_focus", RAW_FOCUS_COLUMNS)):
+    for table, columns in (("raw_aws_cur", RAW_AWS_CUR_COLUMNS), ("raw_focus", RAW_FOCUS_COLUMNS),
+                           ("raw_gcp_billing", RAW_GCP_COLUMNS)):
         con.execute(_table_ddl(table, columns))
         _add_missing_columns(con, table, columns)
     for table, text in COMMENTS.items():

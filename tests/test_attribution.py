@@ -151,3 +151,21 @@ def test_workload_tags_are_configurable(con, tmp_path, monkeypatch):
     finops.ingest_aws(con, write_cur_csv(tmp_path / "c" / "cur.csv", rows))
     assert con.execute("select x_WorkloadType, x_WorkloadName, x_Team, x_GpuHours from allocated_costs").fetchone() == (
         "inference", "fraud-api", "risk", Decimal(1))
+
+
+def test_google_cloud_rows_are_attributed_too(con, tmp_path):
+    from finops.generate_gcp import write_gcp_export
+
+    write_gcp_export(tmp_path / "gcp" / "000000000000.parquet", "2026-10", rows=3000, seed=5)
+    finops.ingest_gcp(con, tmp_path / "gcp")
+    jobs = {r[0]: r[1:] for r in con.execute(
+        "select training_job, team, gpu_model, gpu_hours, EffectiveCost from training_jobs").fetchall()}
+    assert set(jobs) == {"llm-finetune-0012", "vision-pretrain-7"}  # Vertex AI and GCE runs named by the ml_job label
+    # GPU hours are the GPU SKUs' hours (cores and memory SKUs of the same VM carry none)
+    (expected_hours,) = con.execute(
+        "select sum(PricingQuantity) from costs where Tags['ml_job'] = 'llm-finetune-0012' "
+        "and SkuMeter like '%GPU%' and ChargeCategory = 'Usage'").fetchone()
+    assert jobs["llm-finetune-0012"][:3] == ("ml-research", "A100", expected_hours) and expected_hours > 0
+    (total,) = con.execute("select sum(EffectiveCost) from costs").fetchone()
+    assert con.execute("select sum(EffectiveCost) from workload_costs").fetchone() == (total,)
+    assert finops.run_tests(con) == []

@@ -39,13 +39,22 @@ def test_demo_holds_what_an_ml_team_bill_holds(demo_db):
     kinds = {r[0] for r in con.execute("select distinct x_LineItemType from costs").fetchall()}
     assert {"Usage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee",
             "DiscountedUsage", "RIFee", "Fee", "Tax", "Credit"} <= kinds
-    usage = {r[0] for r in con.execute("select distinct regexp_replace(x_UsageType, '^[A-Z0-9]+-', '') from costs").fetchall()}
+    usage = {r[0] for r in con.execute(
+        "select distinct regexp_replace(x_UsageType, '^[A-Z0-9]+-', '') from costs where x_UsageType is not null").fetchall()}
     assert any(u.startswith("Train:ml.") for u in usage) and any(u.startswith("Host:ml.") for u in usage)
     assert any(u.startswith("SpotUsage:") for u in usage) and any(u.startswith("BoxUsage:p") for u in usage)
     (spot,) = con.execute("select count(*) from costs where PricingCategory = 'Dynamic'").fetchone()
     assert spot > 0
     (unused,) = con.execute("select sum(EffectiveCost) from costs where CommitmentDiscountStatus = 'Unused'").fetchone()
     assert unused > 0
+    # attribution keeps every cent: the workloads of the month add up to costs exactly
+    (total,) = con.execute("select sum(EffectiveCost) from costs").fetchone()
+    assert con.execute("select sum(EffectiveCost) from workload_costs").fetchone() == (total,)
+    assert con.execute("select sum(total_cost) from cost_breakdown").fetchone() == (total,)
+    types = {r[0] for r in con.execute("select distinct workload_type from workload_costs").fetchall()}
+    assert {"training", "inference", "notebook", "storage", "data_transfer", "other"} <= types
+    (tuned,) = con.execute("select count(*) from training_jobs where tuning_job is not null").fetchone()
+    assert tuned > 0
     services = {r[0] for r in con.execute("select distinct ServiceCategory from costs").fetchall()}
     assert {"AI and Machine Learning", "Compute", "Storage"} <= services
 

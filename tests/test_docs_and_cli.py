@@ -121,3 +121,18 @@ def test_every_relation_and_column_carries_a_comment():
     assert missing == []
     undescribed = [name for name, _, text in relations(con) if not text]
     assert undescribed == []
+
+
+def test_query_writes_parquet_and_csv_files(run, tmp_path):
+    import duckdb
+
+    assert run("ingest", "aws", str(REAL_CUR))[0] == 0
+    out = tmp_path / "by_service.parquet"
+    code, _, _ = run("query", "select ServiceName, sum(EffectiveCost) as cost from costs group by 1;", "--format", "parquet", "--out", str(out))
+    assert code == 0
+    back = duckdb.connect().execute(f"select count(*), sum(cost) from '{out}'").fetchone()
+    assert back[0] == 14 and str(back[1]) == "1.6823086974"
+    code, _, err = run("query", "select 1", "--format", "parquet")
+    assert code == 2 and "needs --out" in err
+    code, _, _ = run("query", "select count(*) as n from costs", "--format", "csv", "--out", str(tmp_path / "n.csv"))
+    assert (tmp_path / "n.csv").read_text() == "n\n1281\n"

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 import finops
-from finops import generate
+from finops import generate, generate_gcp
 from finops.focus_schema import FOCUS_COLUMNS
 
 from .conftest import REAL_CUR, ROOT, write_cur_csv
@@ -98,6 +98,10 @@ def test_export_passes_the_focus_validator(warehouse, tmp_path):
     generate.write_cur2(tmp_path / "cur2", "2026-10", rows=1500, seed=12)
     finops.ingest_aws(warehouse, tmp_path / "legacy")
     finops.ingest_aws(warehouse, tmp_path / "cur2")
+    # and a GCP Cloud Billing export: Vertex AI, GPUs on demand, spot and under a CUD, credits, tax
+    generate_gcp.write_gcp_export(tmp_path / "gcp" / "export.json", "2026-10", rows=1500, seed=13)
+    finops.ingest_gcp(warehouse, tmp_path / "gcp")
+    assert warehouse.execute("select count(*) from costs where ProviderName = 'Google Cloud'").fetchone()[0] > 1500
     out = tmp_path / "focus.parquet"
     finops.export_focus(warehouse, out)
     result = subprocess.run([*command, str(out)], capture_output=True, text=True, env=validator_env(), cwd=tmp_path, timeout=900)

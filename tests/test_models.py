@@ -13,6 +13,7 @@ def test_models_run_in_dependency_order():
     names = [m.name for m in load_models()]
     assert names.index("stg_aws_cur") < names.index("int_aws_charges") < names.index("int_focus_charges") < names.index("costs")
     assert names.index("aws_service_categories") < names.index("int_aws_charges")
+    assert names.index("stg_gcp_billing") < names.index("int_gcp_charges") < names.index("costs")
 
 
 def test_both_sources_produce_the_same_columns_in_the_same_order(con):
@@ -24,7 +25,7 @@ def test_both_sources_produce_the_same_columns_in_the_same_order(con):
         ).fetchall()
 
     # costs is a UNION ALL by position: a column out of place would silently mix values
-    assert columns("int_aws_charges") == columns("int_focus_charges") == columns("costs")
+    assert columns("int_aws_charges") == columns("int_focus_charges") == columns("int_gcp_charges") == columns("costs")
 
 
 def test_declared_data_tests_pass_on_real_and_hand_made_data(con, tmp_path):

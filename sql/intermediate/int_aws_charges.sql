@@ -243,6 +243,9 @@ select
     invoicing_entity                                         as x_InvoicingEntity,
     pricing_unit                                             as x_PricingUnit,
     cast(null as map(varchar, varchar))                      as x_ExtraColumns,
+    cast(null as map(varchar, varchar))                      as x_ProjectLabels,
+    cast(null as map(varchar, varchar))                      as x_SystemLabels,
+    cast(null as decimal(38, 10))                            as x_CurrencyConversionRate,
     load_id                                                  as x_LoadId
 from priced
 left join services on priced.product_code = services.product_code

@@ -1,6 +1,7 @@
 -- What each charge paid for and who owns it: workload type and name, tuning job, team, project,
 -- accelerator hours. Rules in order: non-usage charges are 'other'; ML services by resource kind,
--- then usage type; data transfer; storage; workload tags (attribution.workloads); else 'other'.
+-- then usage type (AWS) or SKU (Google Cloud); data transfer; storage; workload tags
+-- (attribution.workloads); else 'other'.
 with charges as (
 
     select * from costs
@@ -36,21 +37,39 @@ accelerators as (
 
 ),
 
-tagged as (
+tag_sets as (
 
+    -- a bill has millions of rows but few distinct tag sets: resolve each set once
     select
-        charges.*,
+        Tags,
         first_tag(Tags, team_keys)       as team_tag,
         first_tag(Tags, project_keys)    as project_tag,
         first_tag(Tags, training_keys)   as training_tag,
         first_tag(Tags, inference_keys)  as inference_tag,
         first_tag(Tags, notebook_keys)   as notebook_tag,
-        first_tag(Tags, batch_keys)      as batch_tag,
-        coalesce(ResourceType, '')       as resource_kind,
-        coalesce(x_UsageType, '')        as usage_type
-    from charges
+        first_tag(Tags, batch_keys)      as batch_tag
+    from (select distinct Tags from charges where Tags is not null) as distinct_tags
     cross join tag_keys
     cross join workload_keys
+
+),
+
+tagged as (
+
+    select
+        charges.*,
+        tag_sets.team_tag,
+        tag_sets.project_tag,
+        tag_sets.training_tag,
+        tag_sets.inference_tag,
+        tag_sets.notebook_tag,
+        tag_sets.batch_tag,
+        coalesce(ResourceType, '')       as resource_kind,
+        coalesce(x_UsageType, '')        as usage_type,
+        -- Google Cloud names what a charge is in its SKU description (AWS: the usage type again)
+        coalesce(SkuMeter, '')           as sku
+    from charges
+    left join tag_sets on charges.Tags = tag_sets.Tags
 
 ),
 
@@ -64,17 +83,21 @@ classified as (
                 case
                     when resource_kind in ('training-job', 'hyper-parameter-tuning-job', 'cluster')
                         or usage_type like '%Train%' or usage_type like '%TrSpt%' or usage_type like '%Cluster%'
+                        or sku like '%Training%'
                         then 'training'
                     when resource_kind in ('endpoint', 'inference-component')
                         or usage_type like '%Host%' or usage_type like '%AsyncInf%' or usage_type like '%Data-Bytes%'
+                        or sku like '%Prediction%'
                         then 'inference'
                     when resource_kind in ('notebook-instance', 'app', 'space')
                         or usage_type like '%Notebk%' or usage_type like '%Studio%' or usage_type like '%Canvas%'
+                        or sku like '%Workbench%' or sku like '%Notebook%' or sku like '%Colab%'
                         then 'notebook'
                     when resource_kind in ('processing-job', 'transform-job', 'pipeline-execution')
-                        or usage_type like '%Processing%' or usage_type like '%Tsform%'
+                        or usage_type like '%Processing%' or usage_type like '%Tsform%' or sku like '%Pipelines%'
                         then 'batch'
                     when resource_kind = 'labeling-job' or usage_type like '%Labeling%' or usage_type like '%GroundTruth%'
+                        or sku like '%Labeling%'
                         then 'labeling'
                     when usage_type like '%VolumeUsage%' then 'storage'
                     when training_tag is not null then 'training'
@@ -83,9 +106,12 @@ classified as (
                 end
             when usage_type like '%DataTransfer%' or usage_type like '%-Out-Bytes%' or usage_type like '%-In-Bytes%'
                 or ServiceName = 'AWS Data Transfer'
+                or sku like '%Egress%' or sku like '%Internet Data Transfer%' or sku like '%Inter-region%'
+                or sku like '%Inter Region%'
                 then 'data_transfer'
             when ServiceCategory = 'Storage' or usage_type like '%EBS:%' or usage_type like '%VolumeUsage%'
                 or usage_type like '%SnapshotUsage%'
+                or sku like '%PD Capacity%' or sku like '%Persistent Disk%' or sku like '%Snapshot Storage%'
                 then 'storage'
             when training_tag is not null then 'training'
             when inference_tag is not null then 'inference'
@@ -104,12 +130,18 @@ named as (
         case
             when ChargeCategory <> 'Usage' then coalesce(CommitmentDiscountName, ChargeCategory)
             when x_RowKind = 'unused_commitment' then coalesce(CommitmentDiscountName, 'unused commitment')
+            -- an ML service's own resource (a SageMaker job's ARN) names itself; tags name the rest
+            when ServiceCategory = 'AI and Machine Learning' and ResourceId like 'arn:%' then ResourceName
             when workload_type = 'training' then coalesce(training_tag, ResourceName, ResourceId, ServiceName)
             when workload_type = 'inference' then coalesce(inference_tag, ResourceName, ResourceId, ServiceName)
             when workload_type = 'notebook' then coalesce(notebook_tag, ResourceName, ResourceId, ServiceName)
             when workload_type = 'batch' then coalesce(batch_tag, ResourceName, ResourceId, ServiceName)
             else coalesce(ResourceName, ResourceId, ServiceName)
-        end as workload_name
+        end as workload_name,
+        case
+            when ProviderName = 'Google Cloud' and sku like '%GPU%'
+                then nullif(regexp_extract(sku, '(H200|H100|A100|L40S|L4|A10G|T4|V100|P100|P4|K80)', 1), '')
+        end as sku_gpu_model
     from classified
 
 )
@@ -117,7 +149,7 @@ named as (
 select
     named.* exclude (
         team_tag, project_tag, training_tag, inference_tag, notebook_tag, batch_tag,
-        resource_kind, usage_type, workload_type, workload_name
+        resource_kind, usage_type, sku, workload_type, workload_name, sku_gpu_model
     ),
     workload_type                                                          as x_WorkloadType,
     workload_name                                                          as x_WorkloadName,
@@ -127,9 +159,14 @@ select
     end                                                                    as x_TuningJob,
     coalesce(lower(team_tag), 'unallocated')                               as x_Team,
     coalesce(lower(project_tag), 'unallocated')                            as x_Project,
-    accelerators.gpu_model                                                 as x_GpuModel,
+    coalesce(accelerators.gpu_model, sku_gpu_model)                        as x_GpuModel,
     case
-        when accelerators.gpus is not null and ConsumedUnit = 'Hours'
+        -- Google Cloud bills GPUs as their own SKUs, priced per GPU hour
+        when sku_gpu_model is not null and ChargeCategory = 'Usage' and x_RowKind = 'line_item'
+            and PricingUnit = 'Hours'
+            then PricingQuantity
+        -- AWS bills the instance: its hours times the accelerators it carries
+        when ProviderName <> 'Google Cloud' and accelerators.gpus is not null and ConsumedUnit = 'Hours'
             and x_LineItemType is distinct from 'SavingsPlanNegation'
             then ConsumedQuantity * accelerators.gpus
     end                                                                    as x_GpuHours,
@@ -141,3 +178,4 @@ select
     end                                                                    as x_SharedCostKind
 from named
 left join accelerators on named.x_InstanceType = accelerators.instance_type
+

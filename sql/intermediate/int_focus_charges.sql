@@ -89,6 +89,9 @@ select
     cast(null as varchar)                as x_InvoicingEntity,
     cast(null as varchar)                as x_PricingUnit,
     x_ExtraColumns,
+    cast(null as map(varchar, varchar))  as x_ProjectLabels,
+    cast(null as map(varchar, varchar))  as x_SystemLabels,
+    cast(null as decimal(38, 10))        as x_CurrencyConversionRate,
     x_LoadId
 from focus_charges
 where not exists (

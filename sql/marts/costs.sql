@@ -9,8 +9,16 @@ focus_charges as (
 
     select * from int_focus_charges
 
+),
+
+gcp_charges as (
+
+    select * from int_gcp_charges
+
 )
 
 select * from aws_charges
 union all
 select * from focus_charges
+union all
+select * from gcp_charges
