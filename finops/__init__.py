@@ -17,6 +17,7 @@ from .errors import FinopsError, UsageError  # noqa: E402
 from .export import export_focus  # noqa: E402
 from .gcp import ingest_gcp  # noqa: E402
 from .ingest import ingest_aws, ingest_focus  # noqa: E402
+from .metrics import ingest_metrics  # noqa: E402
 from .models import build, run_tests  # noqa: E402
 from .status import status  # noqa: E402
 from .warehouse import connect, transaction  # noqa: E402
@@ -31,6 +32,7 @@ __all__ = [
     "ingest_aws",
     "ingest_focus",
     "ingest_gcp",
+    "ingest_metrics",
     "run_tests",
     "status",
     "transaction",

@@ -23,6 +23,8 @@ EXAMPLES = {
     "ingest focus": "finops ingest focus ./focus-export.parquet",
     "ingest gcp": "finops ingest gcp bq://my-project.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF\n"
     "  finops ingest gcp ./export/",
+    "ingest metrics": "finops ingest metrics ./nvidia-smi-logs/ --resource i-0abc123def4567890\n"
+    "  finops ingest metrics ./dcgm/*.prom\n  finops ingest metrics cloudwatch://us-east-1",
     "build": "finops build",
     "query": 'finops query "select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc"\n'
     '  finops query "select * from workload_costs where week = \'2026-W44\'" --format parquet --out w44.parquet\n'
@@ -31,6 +33,8 @@ EXAMPLES = {
     "status": "finops status",
     "demo": "finops demo",
     "schema": "finops schema --out docs/schema.md",
+    "report": "finops report --week 2026-W44 --out reports/2026-W44.html\n  finops report",
+    "email": "finops email --week 2026-W44 --to finance@example.com",
 }
 
 
@@ -75,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     gcp = sub(sources, "gcp", "Load a GCP Cloud Billing export from BigQuery (bq://project.dataset.table) or from its exported JSON, Parquet or Avro files; replaces each usage day that has newer rows.", "ingest gcp")
     gcp.add_argument("source", help="bq://project.dataset.table, or a directory or file of exported files")
     gcp.add_argument("--no-build", action="store_true", help="load only; run `finops build` later")
+    metrics = sub(sources, "metrics", "Load GPU utilisation samples: nvidia-smi --query-gpu CSV logs, DCGM exporter scrapes (Prometheus text), or CloudWatch for the GPU resources the bill shows; a file loaded again replaces its samples.", "ingest metrics")
+    metrics.add_argument("source", nargs="+", help="files or directories of metrics files, or cloudwatch://REGION")
+    metrics.add_argument("--resource", metavar="ID", help="the instance or resource the samples belong to (the bill's ResourceId, or a SageMaker resource name); default: from the file")
+    metrics.add_argument("--endpoint-url", help="CloudWatch-compatible endpoint for cloudwatch:// (default: $AWS_ENDPOINT_URL)")
+    metrics.add_argument("--no-build", action="store_true", help="load only; run `finops build` later")
 
     sub(commands, "build", "Rebuild every model (views and tables under sql/) from the loaded data.", "build")
 
@@ -96,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
     demo = sub(commands, "demo", "Build a warehouse from bundled sample bills (default --db finops-demo.duckdb) and print a summary.", "demo")
     demo.set_defaults(demo=True)
+    report = sub(commands, "report", "Write the weekly HTML cost report of an ISO week (default: the last complete week before today).", "report")
+    report.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W44 (default: the last complete week before today, UTC)")
+    report.add_argument("--out", metavar="FILE", help="HTML file to write (default: report-<week>.html here)")
+    email = sub(commands, "email", "Send the weekly report by email (SMTP with STARTTLS and login, or Amazon SES), as set in finops.toml [email] and the environment.", "email")
+    email.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W44 (default: the last complete week before today, UTC)")
+    email.add_argument("--to", action="append", metavar="ADDRESS", help="recipient; repeat for more (default: [email] to)")
     return parser
 
 
@@ -149,6 +164,8 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         from .gcp import ingest_gcp
         from .ingest import ingest_aws, ingest_focus
 
+        if args.provider == "metrics":
+            return _ingest_metrics(args, out)
         with connect(args.db) as con:
             if args.provider == "gcp":
                 results = ingest_gcp(con, args.source, build=not args.no_build, progress=out.progress)
@@ -193,20 +210,67 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             print(text, end="")
         return 0
 
+    if args.command in ("report", "email"):
+        return _weekly_report(args, out)
+
     if args.command == "demo":
-        from .demo import DEMO_DB, run_demo, sources_dir, summary
+        from .demo import DEMO_DB, run_demo, sources_dir, summary, write_demo_report
 
         path = resolve_db_path(args.db or os.environ.get("FINOPS_DB") or DEMO_DB)
         with connect(path) as con:
             results = run_demo(con, sources_dir(path), progress=out.progress)
             rows = summary(con)
+            report_path = write_demo_report(con, path)
         _report_loads(results, out)
         out.say()
         _print_table(["period", "billing account", "rows", "billed", "amortised", "top service"], rows, out)
-        out.say(f"\nwarehouse: {path}   bill files: {sources_dir(path)}/")
+        out.say(f"\nwarehouse: {path}   bill files: {sources_dir(path)}/   weekly report: {report_path}")
         out.say(f"try: finops query --db {path} \"select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc\"")
         return 0
     raise UsageError(f"unknown command {args.command}")
+
+
+def _ingest_metrics(args: argparse.Namespace, out: Output) -> int:
+    from .metrics import ingest_metrics
+    from .warehouse import connect
+
+    with connect(args.db) as con:
+        results = ingest_metrics(con, args.source, resource=args.resource, endpoint_url=args.endpoint_url,
+                                 build=not args.no_build, progress=out.progress)
+    for r in results:
+        garbage = f"; {r.garbage:,} line(s) not understood, skipped" if r.garbage else ""
+        out.say(f"loaded {r.file}: {r.kind}, {r.samples:,} samples of {', '.join(r.resources) or 'no resource'}{garbage}")
+    return 0
+
+
+def _weekly_report(args: argparse.Namespace, out: Output) -> int:
+    """`finops report` saves the week's report; `finops email` sends it."""
+    import datetime as dt
+
+    from .report import last_complete_week, parse_week, render
+    from .report_config import load_report_settings
+    from .warehouse import connect
+
+    week = parse_week(args.week) if args.week else last_complete_week(dt.datetime.now(dt.UTC).date())
+    settings = load_report_settings()
+    if args.command == "email":
+        from .mail import send_report
+        from .report_config import load_email_settings
+
+        email = load_email_settings()
+        with connect(args.db, read_only=True) as con:
+            report = render(con, week, settings)
+        recipients = send_report(report, email, args.to)
+        out.say(f"sent \"{report.subject}\" to {', '.join(recipients)}")
+        return 0
+    target = Path(args.out or f"report-{week}.html")
+    if target.parent != Path("") and not target.parent.is_dir():
+        raise FinopsError(f"{target}: directory {target.parent} does not exist")
+    with connect(args.db, read_only=True) as con:
+        report = render(con, week, settings)
+    target.write_text(report.html, encoding="utf-8")
+    out.say(f"wrote {target} ({len(report.html.encode()) // 1024} KB): {report.subject}")
+    return 0
 
 
 def _report_loads(results, out: Output) -> None:  # noqa: ANN001

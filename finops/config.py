@@ -1,4 +1,4 @@
-"""``finops.toml``: the settings users edit. This module reads the ``[attribution]`` section.
+"""``finops.toml``: the settings users edit. This module reads the ``[attribution]`` and ``[idle]`` sections.
 
 Attribution rules say which tags name a team, a project, or a workload; where finops.toml is absent
 the defaults below apply. Keys are matched without regard to case. Unknown keys and wrong types are
@@ -40,6 +40,15 @@ class Attribution:
     shared_costs: dict[str, bool] = field(default_factory=lambda: {kind: False for kind in SHARED_COST_KINDS})
 
 
+@dataclass
+class Idle:
+    """When a measured GPU hour counts as idle: mean utilisation per GPU below a percentage, or an
+    endpoint's day with at most so many invocations (CloudWatch)."""
+
+    gpu_utilization_below: float = 5.0
+    endpoint_invocations_per_day_at_most: int = 0
+
+
 def config_path(path: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to read: the argument, else ``$FINOPS_CONFIG``, else ./finops.toml if present."""
     if path or os.environ.get("FINOPS_CONFIG"):
@@ -57,13 +66,7 @@ def load_attribution(path: str | os.PathLike[str] | None = None) -> Attribution:
     chosen = config_path(path)
     if chosen is None:
         return settings
-    try:
-        document = tomllib.loads(chosen.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FinopsError(f"{chosen}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FinopsError(f"{chosen}: not valid TOML: {exc}") from None
-    section = document.get("attribution", {})
+    section = _document(chosen).get("attribution", {})
     _expect(chosen, "attribution", section, dict)
     for key, value in section.items():
         where = f"attribution.{key}"
@@ -81,6 +84,37 @@ def load_attribution(path: str | os.PathLike[str] | None = None) -> Attribution:
         else:
             raise FinopsError(f"{chosen}: unknown key {where} (expected tags, workloads or shared_costs)")
     return settings
+
+
+def load_idle(path: str | os.PathLike[str] | None = None) -> Idle:
+    """Read ``[idle]`` from the config file, over the defaults."""
+    settings = Idle()
+    chosen = config_path(path)
+    if chosen is None:
+        return settings
+    section = _document(chosen).get("idle", {})
+    _expect(chosen, "idle", section, dict)
+    for key, value in section.items():
+        if key == "gpu_utilization_below":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
+                raise FinopsError(f"{chosen}: idle.{key} must be a percentage above 0 and at most 100, e.g. 5")
+            settings.gpu_utilization_below = float(value)
+        elif key == "endpoint_invocations_per_day_at_most":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise FinopsError(f"{chosen}: idle.{key} must be a whole number of invocations, e.g. 0")
+            settings.endpoint_invocations_per_day_at_most = value
+        else:
+            raise FinopsError(f"{chosen}: unknown key idle.{key} (expected gpu_utilization_below or endpoint_invocations_per_day_at_most)")
+    return settings
+
+
+def _document(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FinopsError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FinopsError(f"{path}: not valid TOML: {exc}") from None
 
 
 def _key_lists(path: Path, where: str, value: object, *, allowed: tuple[str, ...]) -> dict[str, list[str]]:

@@ -37,6 +37,18 @@ def run_demo(con: duckdb.DuckDBPyConnection, sources: Path, *, progress=None) ->
     return results
 
 
+def write_demo_report(con: duckdb.DuckDBPyConnection, db: Path) -> Path:
+    """Write the weekly report beside the warehouse, for the last ISO week the sample bills cover to
+    its end (the calendar's last complete week has no demo data: the bills are for Sept-Oct 2026)."""
+    from .report import latest_week_with_data, render
+    from .report_config import load_report_settings
+
+    week = latest_week_with_data(con)
+    target = db.with_name(f"{db.stem}-report-{week}.html")
+    target.write_text(render(con, week, load_report_settings()).html, encoding="utf-8")
+    return target
+
+
 def sources_dir(db: Path) -> Path:
     """Where the demo keeps its bill files: beside the warehouse, named after it."""
     return db.with_name(f"{db.stem}-sources")

@@ -186,7 +186,7 @@ def write_gcp_export(
                round(pricing_amount * (0.85 + 0.3 * u) * (case when svc in ('storage', 'network') then 1 else 1 end), 6) as p_amount,
         from active
     """)
-    con.execute(f"""
+    con.execute("""
         create table priced as
         select *,
                round(p_amount * rate, 6) as cost,

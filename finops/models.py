@@ -17,8 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-from .config import Attribution, load_attribution
+from .config import Attribution, Idle, load_attribution, load_idle
 from .errors import FinopsError
+from .metrics_schema import GPU_METRICS_COMMENT, GPU_METRICS_DOCS
 from .resources import resource_dir
 from .warehouse import first_line, sql_identifier, sql_literal
 
@@ -94,13 +95,15 @@ def _topological(models: dict[str, Model]) -> list[Model]:
 
 
 def build(
-    con: duckdb.DuckDBPyConnection, models: list[Model] | None = None, attribution: Attribution | None = None
+    con: duckdb.DuckDBPyConnection, models: list[Model] | None = None, attribution: Attribution | None = None,
+    idle: Idle | None = None,
 ) -> list[Model]:
     """Create or replace every relation. Run inside the caller's transaction when there is one."""
     models = models or load_models()
     sql_dir = resource_dir("sql")
     con.execute((sql_dir / "macros.sql").read_text(encoding="utf-8"))
     write_attribution_tables(con, attribution or load_attribution())
+    write_idle_settings(con, idle or load_idle())
     for model in models:
         try:
             if model.materialized == "seed":
@@ -121,6 +124,7 @@ ATTRIBUTION_TABLES = {
     "attribution_tag_keys": "Tag keys that name a team or a project (dimension), in priority order; from [attribution.tags] of finops.toml or the defaults.",
     "attribution_workload_keys": "Tag keys that name a workload of a type (training, inference, ...), in priority order; from [attribution.workloads].",
     "attribution_shared_costs": "Which shared costs (support, tax, untagged_networking) are split across teams in proportion to their direct spend; from [attribution.shared_costs].",
+    "idle_settings": "The idle-GPU thresholds in force, from [idle] of finops.toml or the defaults: an hour is idle when mean utilisation per GPU is below gpu_utilization_below percent (5), or when its endpoint had at most endpoint_invocations_per_day_at_most invocations that day (0).",
 }
 
 
@@ -142,6 +146,15 @@ def write_attribution_tables(con: duckdb.DuckDBPyConnection, attribution: Attrib
     con.executemany("insert into attribution_shared_costs values (?, ?)", list(attribution.shared_costs.items()))
 
 
+def write_idle_settings(con: duckdb.DuckDBPyConnection, idle: Idle) -> None:
+    """One row, so the idle_gpu marts read the threshold in force from SQL."""
+    con.execute(
+        "create or replace table idle_settings as select ?::double as gpu_utilization_below, "
+        "?::bigint as endpoint_invocations_per_day_at_most",
+        [idle.gpu_utilization_below, idle.endpoint_invocations_per_day_at_most],
+    )
+
+
 def document(con: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
     """COMMENT ON every relation and column: model docs first, then the glossary."""
     glossary = tomllib.loads((resource_dir("sql") / "columns.toml").read_text(encoding="utf-8"))
@@ -150,6 +163,7 @@ def document(con: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
     from .warehouse import COMMENTS
 
     descriptions.update({name: (text, {}) for name, text in COMMENTS.items()})
+    descriptions["gpu_metrics"] = (GPU_METRICS_COMMENT, GPU_METRICS_DOCS)
     kinds = dict(
         con.execute(
             "select table_name, 'table' from duckdb_tables() where schema_name = 'main' "

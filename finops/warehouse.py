@@ -18,6 +18,7 @@ from .cur_schema import CUR_COLUMNS, MAP_COLUMNS, MONEY
 from .errors import FinopsError
 from .focus_schema import FOCUS_COLUMNS
 from .gcp_schema import RAW_GCP_COLUMNS
+from .metrics_schema import GPU_METRICS_COLUMNS, GPU_METRICS_COMMENT
 
 DEFAULT_DB = "finops.duckdb"
 
@@ -64,6 +65,7 @@ COMMENTS = {
     "raw_gcp_billing": "GCP Cloud Billing export rows (standard or detailed), single-valued fields "
     "flattened (service.id is service_id), labels and credits kept as lists; one copy per billing "
     "account and usage day (UTC).",
+    "gpu_metrics": GPU_METRICS_COMMENT,
 }
 
 
@@ -98,7 +100,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables and the load log if they are missing (idempotent)."""
     con.execute(LOADS_DDL)
     for table, columns in (("raw_aws_cur", RAW_AWS_CUR_COLUMNS), ("raw_focus", RAW_FOCUS_COLUMNS),
-                           ("raw_gcp_billing", RAW_GCP_COLUMNS)):
+                           ("raw_gcp_billing", RAW_GCP_COLUMNS), ("gpu_metrics", GPU_METRICS_COLUMNS)):
         con.execute(_table_ddl(table, columns))
         _add_missing_columns(con, table, columns)
     for table, text in COMMENTS.items():

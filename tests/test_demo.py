@@ -87,3 +87,17 @@ def test_generated_restatement_replaces_the_period(con, tmp_path, writer):
             f"select sum(cast(\"lineItem/UnblendedCost\" as decimal(38, 10))) from read_csv({files}, all_varchar = true)").fetchone()
     assert billed_2 == expected  # only the second delivery's numbers remain, to the last decimal
     assert finops.ingest_aws(con, tmp_path / "d2")[0].skipped
+
+
+def test_demo_writes_the_report_of_its_last_complete_week(demo_db):
+    import re
+
+    from finops.report import money
+
+    page = demo_db.with_name("demo-report-2026-W43.html").read_text(encoding="utf-8")
+    con = finops.connect(demo_db, read_only=True)
+    (total,) = con.execute("select sum(EffectiveCost) from costs where ChargePeriodStart >= '2026-10-19' "
+                           "and ChargePeriodStart < '2026-10-26'").fetchall()[0]
+    con.close()
+    assert re.search(r'id="headline"[^>]*>\s*([^<]+?)\s*<', page)[1] == money(total)
+    assert len(page.encode()) < 100_000
