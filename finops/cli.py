@@ -1,7 +1,7 @@
 """The ``finops`` command: a thin layer over the library functions.
 
-Exit codes: 0 success, 1 a source or step failed (bad input, unreadable file), 2 usage error,
-130 interrupted. Errors are one line on stderr, never a traceback (set FINOPS_DEBUG=1 to see one).
+Exit codes: 0 success, 1 a source or step failed (bad input, unreadable file), 2 usage or config
+error, 75 another finops process holds the warehouse's writer lock, 130 interrupted. Errors are one line on stderr, never a traceback (set FINOPS_DEBUG=1 to see one).
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ EXAMPLES = {
     "schema": "finops schema --out docs/schema.md",
     "report": "finops report --week 2026-W44 --out reports/2026-W44.html\n  finops report",
     "email": "finops email --week 2026-W44 --to finance@example.com",
+    "refresh": "finops refresh\n  finops refresh --no-email --quiet",
+    "init": "finops init",
+    "check": "finops check\n  finops check --format json",
 }
 
 
@@ -111,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     email = sub(commands, "email", "Send the weekly report by email (SMTP with STARTTLS and login, or Amazon SES), as set in finops.toml [email] and the environment.", "email")
     email.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W44 (default: the last complete week before today, UTC)")
     email.add_argument("--to", action="append", metavar="ADDRESS", help="recipient; repeat for more (default: [email] to)")
+    refresh = sub(commands, "refresh", "For cron: ingest every source in finops.toml, rebuild, write the last complete week's report and email it once. Exit 0 ok, 1 a source or step failed, 2 config error, 75 another writer holds the lock.", "refresh")
+    refresh.add_argument("--no-email", action="store_true", help="write the report but do not send it")
+    refresh.add_argument("-v", "--verbose", action="store_true", help="also print each delivery as it loads")
+    init = sub(commands, "init", "Write a commented finops.toml template to edit (refuses to overwrite one).", "init")
+    init.add_argument("--out", metavar="FILE", default="finops.toml", help="file to write (default: finops.toml)")
+    check = sub(commands, "check", "Data-quality checks: duplicate line items, costs vs source totals, source freshness, negative usage, mixed currencies; exit 1 when one fails.", "check")
+    check.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     return parser
 
 
@@ -165,8 +175,9 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         from .ingest import ingest_aws, ingest_focus
 
         if args.provider == "metrics":
-            return _ingest_metrics(args, out)
-        with connect(args.db) as con:
+            with _writer(args, out):
+                return _ingest_metrics(args, out)
+        with _writer(args, out), connect(args.db) as con:
             if args.provider == "gcp":
                 results = ingest_gcp(con, args.source, build=not args.no_build, progress=out.progress)
             else:
@@ -179,7 +190,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         from .models import build
         from .warehouse import transaction
 
-        with connect(args.db) as con, transaction(con):
+        with _writer(args, out), connect(args.db) as con, transaction(con):
             built = build(con)
         out.say(f"built {len(built)} models")
         return 0
@@ -213,11 +224,34 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     if args.command in ("report", "email"):
         return _weekly_report(args, out)
 
+    if args.command == "refresh":
+        return _refresh(args, out)
+
+    if args.command == "check":
+        from .check import run_checks
+        from .refresh_config import load_config
+
+        config = load_config()
+        with connect(args.db, read_only=True) as con:
+            results = run_checks(con, config.sources)
+        if args.format == "json":
+            print(json.dumps([{"check": r.name, "ok": r.ok, "detail": r.detail} for r in results], indent=1))
+        else:
+            _print_table(["check", "result", "detail"], [(r.name, "ok" if r.ok else "FAILED", r.detail) for r in results], out)
+        return 0 if all(r.ok for r in results) else 1
+
+    if args.command == "init":
+        from .init import write_template
+
+        write_template(Path(args.out))
+        out.say(f"wrote {args.out}: edit [sources.*] and [email], then run `finops refresh`")
+        return 0
+
     if args.command == "demo":
         from .demo import DEMO_DB, run_demo, sources_dir, summary, write_demo_report
 
         path = resolve_db_path(args.db or os.environ.get("FINOPS_DB") or DEMO_DB)
-        with connect(path) as con:
+        with _writer(args, out, path), connect(path) as con:
             results = run_demo(con, sources_dir(path), progress=out.progress)
             rows = summary(con)
             report_path = write_demo_report(con, path)
@@ -228,6 +262,33 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         out.say(f"try: finops query --db {path} \"select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc\"")
         return 0
     raise UsageError(f"unknown command {args.command}")
+
+
+def _writer(args: argparse.Namespace, out: Output, db: Path | None = None):  # noqa: ANN202
+    """The warehouse's writer lock, waiting as long as finops.toml [refresh] lock_wait_seconds says."""
+    from .lock import writer_lock
+    from .refresh_config import load_config
+    from .warehouse import resolve_db_path
+
+    config = load_config()
+    return writer_lock(db or resolve_db_path(args.db), wait_seconds=config.refresh.lock_wait_seconds, log=out.progress)
+
+
+def _refresh(args: argparse.Namespace, out: Output) -> int:
+    from .refresh import refresh
+    from .refresh_config import load_config
+    from .warehouse import connect, resolve_db_path
+
+    config = load_config()
+    if config.path is None:
+        raise UsageError("refresh: no finops.toml here (run `finops init`, or set $FINOPS_CONFIG)")
+    db = resolve_db_path(args.db)
+    with _writer(args, out), connect(db) as con:
+        result = refresh(con, config, db=db, email=not args.no_email, log=out.say,
+                         detail=out.say if args.verbose else None)
+    for failure in result.failed:
+        print(f"finops: refresh: {failure}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 def _ingest_metrics(args: argparse.Namespace, out: Output) -> int:

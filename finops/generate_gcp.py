@@ -221,7 +221,9 @@ def write_gcp_export(
                null as resource_name, null as resource_global_name, null as zone, 'tax' as grp,
                0 as h, greatest(d, timestamp '{start}') as t0, least(d + interval 1 day, timestamp '{end}') as t1,
                0.0 as u, 0.0 as p_amount,
-               round(sum(cost + coalesce(list_sum([c.amount for c in credits]), 0)) * 0.0725, 2) as cost,
+               -- summed as decimals: a float sum's order, and so its last digit, varies between runs
+               cast(round(sum(cast(cost as decimal(38, 9))
+                   + coalesce(list_sum([cast(c.amount as decimal(38, 9)) for c in credits]), 0)) * 0.0725, 2) as double) as cost,
                null as cost_at_list, 0.0 as u_amount, [] as credits,
                {fixed_export or "max(export_ts) + interval 2 hour"} as export_ts, 'tax' as cost_type
         from (select *, date_trunc('day', t0) as d from lines) group by project, d
@@ -267,7 +269,7 @@ def write_gcp_export(
     columns.append(f"{ts_us.format(e='l.export_ts')} as export_time")
     query = (
         f"select {', '.join(columns)} from lines l join projects p on p.project = l.project "
-        f"order by l.t0, l.rid"
+        f"order by l.t0, l.rid, l.project, l.sku_id"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":

@@ -8,6 +8,7 @@ anyone can see what the warehouse holds and where it came from.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,9 +92,27 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     except duckdb.Error as exc:
         raise FinopsError(f"{path}: not a usable DuckDB warehouse: {first_line(exc)}") from None
     con.execute("set TimeZone = 'UTC'")
+    _apply_duckdb_settings(con)
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def _apply_duckdb_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """finops.toml [duckdb]: memory_limit and threads, so a big bill spills to disk on a small host."""
+    from .refresh_config import load_duckdb
+
+    settings = load_duckdb()
+    try:
+        if not sys.stdout.isatty():  # DuckDB's own progress bar would land in cron mail and pipes
+            con.execute("set enable_progress_bar = false")
+        if settings.memory_limit:
+            con.execute(f"set memory_limit = {sql_literal(settings.memory_limit)}")
+        if settings.threads:
+            con.execute(f"set threads = {int(settings.threads)}")
+    except duckdb.Error as exc:
+        con.close()
+        raise FinopsError(f"finops.toml [duckdb] memory_limit or threads: {first_line(exc)}") from None
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

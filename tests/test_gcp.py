@@ -63,19 +63,6 @@ def focus_totals(con) -> dict[str, tuple[Decimal, Decimal]]:
     return {month: (billed, effective) for month, billed, effective in rows}
 
 
-@pytest.fixture(scope="module")
-def exports(tmp_path_factory) -> dict[str, Path]:
-    """Two invoice months of the same ML team, as JSONL, JSONL.gz and Parquet."""
-    root = tmp_path_factory.mktemp("gcp")
-    out = {}
-    for fmt, suffix in (("jsonl", "json"), ("jsonl.gz", "json.gz"), ("parquet", "parquet")):
-        folder = root / fmt
-        write_gcp_export(folder / f"000000000000.{suffix}", "2026-09", rows=1500, seed=3)
-        write_gcp_export(folder / f"000000000001.{suffix}", "2026-10", rows=2500, seed=4)
-        out[fmt] = folder
-    return out
-
-
 @pytest.mark.parametrize("fmt", ["jsonl", "jsonl.gz", "parquet"])
 def test_effective_cost_per_invoice_month_is_cost_plus_credits(con, exports, fmt):
     [result] = finops.ingest_gcp(con, exports[fmt])

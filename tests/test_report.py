@@ -9,7 +9,6 @@ import email.policy
 import html
 import re
 import shutil
-import socket
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -216,72 +215,6 @@ def test_report_and_email_settings(tmp_path, monkeypatch):
 
 
 # --- email through a real SMTP server on loopback -------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1, so the client verifies STARTTLS as it would a real server's."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
-@pytest.fixture
-def smtp_server(tmp_path, monkeypatch):
-    """aiosmtpd on 127.0.0.1 that requires STARTTLS and a login; yields (port, received messages, logins)."""
-    import ssl
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    cert, key = self_signed_certificate(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the client trusts it like any system CA
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    received: list[bytes] = []
-    logins: list[tuple[str, str]] = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-            received.append(envelope.original_content)
-            return "250 OK"
-
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
-        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
-        logins.append((auth_data.login.decode(), "ok" if ok else "refused"))
-        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=context,
-                            require_starttls=True, authenticator=authenticator, auth_require_tls=True)
-    controller.start()
-    yield port, received, logins
-    controller.stop()
 
 
 def test_email_arrives_with_text_html_and_every_inline_image(run, warehouse, tmp_path, monkeypatch, smtp_server):
