@@ -166,6 +166,7 @@ def snapshot(db: Path) -> tuple:
             con.execute("select * from loads order by all").fetchall(),
             con.execute("select count(*), sum(line_item_unblended_cost) from raw_aws_cur").fetchall(),
             con.execute("select count(*), sum(BilledCost) from raw_focus").fetchall(),
+            con.execute("select count(*), sum(cost), max(x_load_id) from raw_gcp_billing").fetchall(),
         )
     finally:
         con.close()

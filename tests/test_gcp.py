@@ -16,22 +16,9 @@ import finops
 from finops import gcp
 from finops.generate_gcp import BILLING_ACCOUNT, write_gcp_export
 
+from .conftest import snapshot
+
 CENT = Decimal("0.01")
-
-
-def gcp_snapshot(db: Path) -> tuple:
-    """What a failed command must leave as it was."""
-    if not db.exists():
-        return ()
-    con = finops.connect(db, read_only=True)
-    try:
-        return (
-            con.execute("select * from loads order by all").fetchall(),
-            con.execute("select count(*), sum(cost), max(x_load_id) from raw_gcp_billing").fetchall(),
-            con.execute("select count(*), sum(line_item_unblended_cost) from raw_aws_cur").fetchall(),
-        )
-    finally:
-        con.close()
 
 
 def json_truth(files: list[Path]) -> dict[str, tuple[Decimal, Decimal]]:
@@ -219,10 +206,10 @@ def test_nothing_new_is_a_no_op(run, db, tmp_path):
     write_gcp_export(tmp_path / "export" / "a.json", "2026-10", rows=800, seed=2)
     code, out, _ = run("ingest", "gcp", str(tmp_path / "export"))
     assert code == 0 and f"Google Cloud {BILLING_ACCOUNT} 32 day(s) 2026-10-01 to 2026-11-01" in out
-    before = gcp_snapshot(db)
+    before = snapshot(db)
     code, out, _ = run("ingest", "gcp", str(tmp_path / "export"))
     assert (code, out) == (0, f"skipped {tmp_path / 'export' / 'a.json'}: already loaded\n")
-    assert gcp_snapshot(db) == before
+    assert snapshot(db) == before
     code, out, _ = run("status")
     assert code == 0 and "2026-10-10  gcp-export" in out and " NO " not in out
 
@@ -349,7 +336,7 @@ def loaded(run, db, tmp_path):
     write_gcp_export(tmp_path / "good" / "export.json", "2026-09", rows=300, seed=1)
     code, _, err = run("ingest", "gcp", str(tmp_path / "good"), "--no-build")
     assert code == 0, err
-    return gcp_snapshot(db)
+    return snapshot(db)
 
 
 def refused(run, db, before, source, *words) -> str:
@@ -359,7 +346,7 @@ def refused(run, db, before, source, *words) -> str:
     assert len(lines) == 1 and lines[0].startswith("finops: ") and "Traceback" not in err, err
     for word in words:
         assert word in lines[0], lines[0]
-    assert gcp_snapshot(db) == before
+    assert snapshot(db) == before
     return lines[0]
 
 
@@ -435,7 +422,7 @@ def test_a_bigquery_table_that_does_not_exist(db, loaded):
     with pytest.raises(finops.FinopsError, match=r"^bq://my-project\.billing\.\S+: .*Not found: Table my-project:billing"):
         finops.ingest_gcp(con, TABLE, bigquery_client=NotFoundClient())
     con.close()
-    assert gcp_snapshot(db) == loaded
+    assert snapshot(db) == loaded
 
 
 def test_missing_google_credentials(run, db, loaded, tmp_path, monkeypatch):
