@@ -63,11 +63,7 @@ def config_path(path: str | os.PathLike[str] | None = None) -> Path | None:
 def load_attribution(path: str | os.PathLike[str] | None = None) -> Attribution:
     """Read ``[attribution]`` from the config file, over the defaults."""
     settings = Attribution()
-    chosen = config_path(path)
-    if chosen is None:
-        return settings
-    section = _document(chosen).get("attribution", {})
-    _expect(chosen, "attribution", section, dict)
+    chosen, section = read_section(path, "attribution")
     for key, value in section.items():
         where = f"attribution.{key}"
         if key == "tags":
@@ -89,11 +85,7 @@ def load_attribution(path: str | os.PathLike[str] | None = None) -> Attribution:
 def load_idle(path: str | os.PathLike[str] | None = None) -> Idle:
     """Read ``[idle]`` from the config file, over the defaults."""
     settings = Idle()
-    chosen = config_path(path)
-    if chosen is None:
-        return settings
-    section = _document(chosen).get("idle", {})
-    _expect(chosen, "idle", section, dict)
+    chosen, section = read_section(path, "idle")
     for key, value in section.items():
         if key == "gpu_utilization_below":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
@@ -106,6 +98,16 @@ def load_idle(path: str | os.PathLike[str] | None = None) -> Idle:
         else:
             raise FinopsError(f"{chosen}: unknown key idle.{key} (expected gpu_utilization_below or endpoint_invocations_per_day_at_most)")
     return settings
+
+
+def read_section(path: str | os.PathLike[str] | None, name: str) -> tuple[Path | None, dict]:
+    """The config file in use (None without one) and its ``[name]`` table ({} when absent)."""
+    chosen = config_path(path)
+    if chosen is None:
+        return None, {}
+    section = _document(chosen).get(name, {})
+    _expect(chosen, name, section, dict)
+    return chosen, section
 
 
 def _document(path: Path) -> dict:

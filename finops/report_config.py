@@ -8,12 +8,10 @@ over the file, so a password need never be written to disk; it is never printed 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from pathlib import Path
 
-from .config import _expect, config_path
+from .config import _expect, read_section
 from .errors import FinopsError
 
 
@@ -59,7 +57,7 @@ TRANSPORTS = ("smtp", "ses")
 def load_report_settings(path: str | os.PathLike[str] | None = None) -> ReportSettings:
     """Read ``[report]`` over the defaults."""
     settings = ReportSettings()
-    chosen, section = _section(path, "report")
+    chosen, section = read_section(path, "report")
     for key, value in section.items():
         where = f"report.{key}"
         if key == "top":
@@ -79,7 +77,7 @@ def load_report_settings(path: str | os.PathLike[str] | None = None) -> ReportSe
 def load_email_settings(path: str | os.PathLike[str] | None = None) -> EmailSettings:
     """Read ``[email]``, then the environment over it (``FINOPS_SMTP_PASSWORD`` etc.)."""
     settings = EmailSettings()
-    chosen, section = _section(path, "email")
+    chosen, section = read_section(path, "email")
     kinds = {"to": list, "smtp_port": int, "starttls": bool}
     for key, value in section.items():
         where = f"email.{key}"
@@ -103,18 +101,3 @@ def load_email_settings(path: str | os.PathLike[str] | None = None) -> EmailSett
                 value = int(value)
             setattr(settings, key, value)
     return settings
-
-
-def _section(path: str | os.PathLike[str] | None, name: str) -> tuple[Path | None, dict]:
-    chosen = config_path(path)
-    if chosen is None:
-        return None, {}
-    try:
-        document = tomllib.loads(chosen.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FinopsError(f"{chosen}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FinopsError(f"{chosen}: not valid TOML: {exc}") from None
-    section = document.get(name, {})
-    _expect(chosen, name, section, dict)
-    return chosen, section
