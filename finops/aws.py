@@ -284,16 +284,7 @@ def _map_columns(columns: dict[str, str], sources: dict[str, str], headers: dict
     out = []
     for map_column in ("resource_tags", "cost_category", "product", "discount"):
         if map_column in sources and columns[sources[map_column]].startswith(("MAP", "VARCHAR", "JSON")):
-            source = sql_identifier(sources[map_column])
-            if not columns[sources[map_column]].startswith("MAP"):
-                source = f"cast(cast(nullif(trim({source}), '') as json) as map(varchar, varchar))"
-            key = "regexp_replace(e.key, '^user[:_]', '')" if map_column == "resource_tags" else "e.key"
-            out.append(
-                f"map_from_entries(list_transform(list_filter(map_entries(coalesce({source}, map())), "
-                f"lambda e: nullif(trim(cast(e.value as varchar)), '') is not null), "
-                f"lambda e: {{'key': {key}, 'value': cast(e.value as varchar)}})) "
-                f"as {map_column}"
-            )
+            out.append(f"{_delivered_map(map_column, sources[map_column], columns[sources[map_column]])} as {map_column}")
             continue
         entries = []
         for snake, original in sources.items():
@@ -309,6 +300,34 @@ def _map_columns(columns: dict[str, str], sources: dict[str, str], headers: dict
         else:
             out.append(f"cast(map() as map(varchar, varchar)) as {map_column}")
     return out
+
+
+def _delivered_map(map_column: str, name: str, source_type: str) -> str:
+    """A map column as CUR 2.0 (or a JSON text column) delivers it, typed MAP(VARCHAR, VARCHAR).
+
+    Rebuilding a map entry by entry is the costliest part of landing, so it happens only where it
+    changes something: tags and cost categories lose empty values, and tags their ``user`` prefix
+    (per row only when a value is empty, else by renaming the keys alone); product attributes and
+    discounts, which no model reads, are kept as delivered."""
+    source = sql_identifier(name)
+    if not source_type.startswith("MAP"):
+        source = f"cast(cast(nullif(trim({source}), '') as json) as map(varchar, varchar))"
+    elif source_type != "MAP(VARCHAR, VARCHAR)":
+        source = f"cast({source} as map(varchar, varchar))"
+    source = f"coalesce({source}, map())"
+    if map_column in ("product", "discount"):
+        return source
+    has_empty = f"list_bool_or(list_transform(map_values({source}), lambda v: nullif(trim(v), '') is null))"
+    if map_column == "cost_category":
+        kept = f"map_from_entries(list_filter(map_entries({source}), lambda e: nullif(trim(e.value), '') is not null))"
+        return f"case when {has_empty} then {kept} else {source} end"
+    unprefixed = "case when starts_with({0}, 'user:') or starts_with({0}, 'user_') then substr({0}, 6) else {0} end"
+    kept = (
+        f"map_from_entries(list_transform(list_filter(map_entries({source}), lambda e: nullif(trim(e.value), '') is not null), "
+        f"lambda e: {{'key': {unprefixed.format('e.key')}, 'value': e.value}}))"
+    )
+    renamed = f"map(list_transform(map_keys({source}), lambda k: {unprefixed.format('k')}), map_values({source}))"
+    return f"case when {has_empty} then {kept} else {renamed} end"
 
 
 def _legacy_map_key(map_column: str, snake: str, original: str) -> str | None:

@@ -25,7 +25,9 @@ EXAMPLES = {
     "  finops ingest gcp ./export/",
     "ingest metrics": "finops ingest metrics ./nvidia-smi-logs/ --resource i-0abc123def4567890\n"
     "  finops ingest metrics ./dcgm/*.prom\n  finops ingest metrics cloudwatch://us-east-1",
-    "build": "finops build",
+    "build": "finops build\n  finops build --engine spark --spark-master local[2] --source s3a://billing/cur2/ --target-schema finops\n"
+    "  finops build --engine bigquery --project my-proj --dataset finops --source my-proj.billing.gcp_billing_export_v1_0123AB_456CD_789EF",
+    "sql": "finops sql --engine trino marts/training_jobs",
     "query": 'finops query "select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc"\n'
     '  finops query "select * from workload_costs where week = \'2026-W44\'" --format parquet --out w44.parquet\n'
     "  finops query --list",
@@ -35,9 +37,10 @@ EXAMPLES = {
     "schema": "finops schema --out docs/schema.md",
     "report": "finops report --week 2026-W44 --out reports/2026-W44.html\n  finops report",
     "email": "finops email --week 2026-W44 --to finance@example.com",
-    "refresh": "finops refresh\n  finops refresh --no-email --quiet",
+    "refresh": "finops refresh\n  finops refresh --no-email --quiet\n  finops refresh --resend-unconfirmed",
     "init": "finops init",
     "check": "finops check\n  finops check --format json",
+    "prices refresh": "finops prices refresh\n  finops prices refresh --provider aws --lookback-days 7",
 }
 
 
@@ -88,7 +91,24 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument("--endpoint-url", help="CloudWatch-compatible endpoint for cloudwatch:// (default: $AWS_ENDPOINT_URL)")
     metrics.add_argument("--no-build", action="store_true", help="load only; run `finops build` later")
 
-    sub(commands, "build", "Rebuild every model (views and tables under sql/) from the loaded data.", "build")
+    build = sub(commands, "build", "Rebuild every model (views and tables under sql/) from the loaded data.", "build")
+    build.add_argument("--full-refresh", action="store_true",
+                       help="rebuild allocated_costs whole, not only the loads that changed (never needed after finops's own loads)")
+    build.add_argument("--engine", choices=("duckdb", "spark", "bigquery"), default="duckdb",
+                       help="where to build (default: duckdb, the warehouse file); see docs/scale-out.md")
+    build.add_argument("--source", metavar="PATH|TABLE",
+                       help="spark: CUR Parquet to land first (path or s3a://); bigquery: the billing export table, read in place")
+    build.add_argument("--spark-master", metavar="URL", default="local[2]", help="spark: the master (default: local[2])")
+    build.add_argument("--spark-warehouse", metavar="DIR", help="spark: where tables live (default: Spark's spark.sql.warehouse.dir)")
+    build.add_argument("--target-schema", metavar="NAME", default="finops", help="spark: the schema the tables go to (default: finops)")
+    build.add_argument("--project", help="bigquery: the Google Cloud project that runs the jobs")
+    build.add_argument("--dataset", default="finops", help="bigquery: the dataset the tables go to (default: finops)")
+    build.add_argument("--model", action="append", metavar="NAME",
+                       help="spark, bigquery: build only this model and what it reads; repeat for more (default: every model)")
+
+    sql = sub(commands, "sql", "Print a model compiled for another engine's SQL dialect (sqlglot, plus the per-engine macros of sql/engines.toml).", "sql")
+    sql.add_argument("model", help="model name or path under sql/, e.g. marts/training_jobs")
+    sql.add_argument("--engine", choices=("duckdb", "spark", "bigquery", "trino"), required=True, help="target engine (trino also serves Athena)")
 
     query = sub(commands, "query", "Run a SQL query against the warehouse (read-only) and print the result.", "query")
     query.add_argument("sql", nargs="?", help="the SQL to run")
@@ -114,13 +134,21 @@ def _parser() -> argparse.ArgumentParser:
     email = sub(commands, "email", "Send the weekly report by email (SMTP with STARTTLS and login, or Amazon SES), as set in finops.toml [email] and the environment.", "email")
     email.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W44 (default: the last complete week before today, UTC)")
     email.add_argument("--to", action="append", metavar="ADDRESS", help="recipient; repeat for more (default: [email] to)")
-    refresh = sub(commands, "refresh", "For cron: ingest every source in finops.toml, rebuild, write the last complete week's report and email it once. Exit 0 ok, 1 a source or step failed, 2 config error, 75 another writer holds the lock.", "refresh")
+    refresh = sub(commands, "refresh", "For cron: ingest every source in finops.toml, rebuild, write the last complete week's report and email it once. Exit 0 ok, 1 a source or step failed, 2 config error, 74 disk full or directory not writable, 75 another writer holds the lock.", "refresh")
     refresh.add_argument("--no-email", action="store_true", help="write the report but do not send it")
     refresh.add_argument("-v", "--verbose", action="store_true", help="also print each delivery as it loads")
+    refresh.add_argument("--resend-unconfirmed", action="store_true",
+                         help="send again a week's email whose earlier send was never confirmed (it may have arrived)")
     init = sub(commands, "init", "Write a commented finops.toml template to edit (refuses to overwrite one).", "init")
     init.add_argument("--out", metavar="FILE", default="finops.toml", help="file to write (default: finops.toml)")
     check = sub(commands, "check", "Data-quality checks: duplicate line items, costs vs source totals, source freshness, negative usage, mixed currencies; exit 1 when one fails.", "check")
     check.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    prices = commands.add_parser("prices", help="public prices the savings estimates use")
+    price_actions = prices.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prices_refresh = sub(price_actions, "refresh", "Read today's GPU prices (AWS Price List API, EC2 spot price history, GCP Cloud Billing Catalog) into the warehouse. A source that cannot be reached keeps its earlier or bundled prices. Exit 0 when any price was refreshed, 1 when none could be.", "prices refresh")
+    prices_refresh.add_argument("--provider", action="append", choices=("aws", "gcp"), help="only this provider; repeat for both (default: both)")
+    prices_refresh.add_argument("--lookback-days", type=int, default=30, metavar="DAYS", help="days of spot price history to average (default: 30)")
+    prices_refresh.add_argument("--region", action="append", metavar="REGION", help="region to price; repeat for more (default: us-east-1 / us-central1 and every region the bill shows GPU usage in)")
     return parser
 
 
@@ -186,12 +214,25 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         _report_loads(results, out)
         return 0
 
+    if args.command == "sql":
+        from .engines.compile import compile_model, find_model
+
+        print(compile_model(find_model(args.model), args.engine))
+        return 0
+
+    if args.command == "build" and args.engine != "duckdb":
+        from .engines.run import build_elsewhere
+
+        built = build_elsewhere(args)
+        out.say(f"built {len(built)} models on {args.engine}")
+        return 0
+
     if args.command == "build":
         from .models import build
         from .warehouse import transaction
 
         with _writer(args, out), connect(args.db) as con, transaction(con):
-            built = build(con)
+            built = build(con, full_refresh=args.full_refresh)
         out.say(f"built {len(built)} models")
         return 0
 
@@ -240,6 +281,9 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             _print_table(["check", "result", "detail"], [(r.name, "ok" if r.ok else "FAILED", r.detail) for r in results], out)
         return 0 if all(r.ok for r in results) else 1
 
+    if args.command == "prices":
+        return _refresh_prices(args, out)
+
     if args.command == "init":
         from .init import write_template
 
@@ -284,11 +328,28 @@ def _refresh(args: argparse.Namespace, out: Output) -> int:
         raise UsageError("refresh: no finops.toml here (run `finops init`, or set $FINOPS_CONFIG)")
     db = resolve_db_path(args.db)
     with _writer(args, out), connect(db) as con:
-        result = refresh(con, config, db=db, email=not args.no_email, log=out.say,
-                         detail=out.say if args.verbose else None)
+        result = refresh(con, config, db=db, email=not args.no_email, resend_unconfirmed=args.resend_unconfirmed,
+                         log=out.say, detail=out.say if args.verbose else None)
     for failure in result.failed:
         print(f"finops: refresh: {failure}", file=sys.stderr)
-    return 1 if result.failed else 0
+    return result.exit_code
+
+
+def _refresh_prices(args: argparse.Namespace, out: Output) -> int:
+    from .prices import refresh_prices
+    from .warehouse import connect
+
+    if args.lookback_days < 1:
+        raise UsageError("prices refresh: --lookback-days must be at least 1")
+    with _writer(args, out), connect(args.db) as con:
+        results = refresh_prices(con, providers=args.provider or ("aws", "gcp"), lookback_days=args.lookback_days,
+                                 regions=args.region)
+    for result in results:
+        if result.problem:
+            print(f"finops: prices refresh: {result.line()}", file=sys.stderr)
+        else:
+            out.say(result.line())
+    return 0 if any(r.prices for r in results) else 1
 
 
 def _ingest_metrics(args: argparse.Namespace, out: Output) -> int:
@@ -310,6 +371,7 @@ def _weekly_report(args: argparse.Namespace, out: Output) -> int:
 
     from .report import last_complete_week, parse_week, render
     from .report_config import load_report_settings
+    from .storage import write_text_atomically
     from .warehouse import connect
 
     week = parse_week(args.week) if args.week else last_complete_week(dt.datetime.now(dt.UTC).date())
@@ -329,7 +391,7 @@ def _weekly_report(args: argparse.Namespace, out: Output) -> int:
         raise FinopsError(f"{target}: directory {target.parent} does not exist")
     with connect(args.db, read_only=True) as con:
         report = render(con, week, settings)
-    target.write_text(report.html, encoding="utf-8")
+    write_text_atomically(target, report.html)
     out.say(f"wrote {target} ({len(report.html.encode()) // 1024} KB): {report.subject}")
     return 0
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-import pyarrow as pa
 
 from .errors import FinopsError
 from .metrics_schema import GPU_METRICS_COLUMNS
@@ -175,6 +174,8 @@ def _fetch(con: duckdb.DuckDBPyConnection, client, batch: list[dict], end: datet
                 row[q["column"]] = value / q["divisor"]
                 for name in columns:
                     columns[name].append(row[name])
+    import pyarrow as pa  # here, not at the top: every finops command would pay for importing it
+
     fetched = pa.table(columns, schema=pa.schema([
         (name, pa.string() if typ.startswith("VARCHAR") else pa.int32() if typ == "INTEGER"
          else pa.timestamp("us") if typ.startswith("TIMESTAMP") else pa.float64())
@@ -196,6 +197,9 @@ def _fetch(con: duckdb.DuckDBPyConnection, client, batch: list[dict], end: datet
             group by resource_id, gpu_index, sampled_at
             """
         ).fetchone()
+        con.execute(
+            "insert into gpu_metrics_changes select min(sampled_at), max(sampled_at) from cloudwatch_fetched having count(*) > 0"
+        )
     finally:
         con.unregister("cloudwatch_fetched")
     return rows

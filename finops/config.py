@@ -1,4 +1,4 @@
-"""``finops.toml``: the settings users edit. This module reads the ``[attribution]`` and ``[idle]`` sections.
+"""``finops.toml``: the settings users edit. This module reads the ``[attribution]``, ``[idle]`` and ``[savings]`` sections.
 
 Attribution rules say which tags name a team, a project, or a workload; where finops.toml is absent
 the defaults below apply. Keys are matched without regard to case. Unknown keys and wrong types are
@@ -49,6 +49,18 @@ class Idle:
     endpoint_invocations_per_day_at_most: int = 0
 
 
+@dataclass
+class Savings:
+    """Which on-demand hours count as spot candidates, and which commitment look-back the savings
+    summary shows."""
+
+    interruptible_endpoints: bool = False  # real-time endpoints are spot candidates only when true
+    commitment_lookback_days: int = 60  # the longest look-back savings_opportunities may use
+
+
+COMMITMENT_LOOKBACKS = (7, 30, 60)
+
+
 def config_path(path: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to read: the argument, else ``$FINOPS_CONFIG``, else ./finops.toml if present."""
     if path or os.environ.get("FINOPS_CONFIG"):
@@ -97,6 +109,23 @@ def load_idle(path: str | os.PathLike[str] | None = None) -> Idle:
             settings.endpoint_invocations_per_day_at_most = value
         else:
             raise FinopsError(f"{chosen}: unknown key idle.{key} (expected gpu_utilization_below or endpoint_invocations_per_day_at_most)")
+    return settings
+
+
+def load_savings(path: str | os.PathLike[str] | None = None) -> Savings:
+    """Read ``[savings]`` from the config file, over the defaults."""
+    settings = Savings()
+    chosen, section = read_section(path, "savings")
+    for key, value in section.items():
+        if key == "interruptible_endpoints":
+            _expect(chosen, f"savings.{key}", value, bool)
+            settings.interruptible_endpoints = value
+        elif key == "commitment_lookback_days":
+            if isinstance(value, bool) or value not in COMMITMENT_LOOKBACKS:
+                raise FinopsError(f"{chosen}: savings.{key} must be 7, 30 or 60 (days)")
+            settings.commitment_lookback_days = value
+        else:
+            raise FinopsError(f"{chosen}: unknown key savings.{key} (expected interruptible_endpoints or commitment_lookback_days)")
     return settings
 
 

@@ -59,6 +59,13 @@ report_dir = "reports"
 gpu_utilization_below = 5
 endpoint_invocations_per_day_at_most = 0
 
+[savings]
+# Real-time endpoints are not spot candidates unless they tolerate interruption (docs/savings.md).
+interruptible_endpoints = false
+# The savings summary shows the commitment sized on the longest look-back the bill covers, up to
+# this many days: 7, 30 or 60.
+commitment_lookback_days = 60
+
 [report]
 # Top movers above major_mover dollars a week are major, above minor_mover minor (docs/report.md).
 major_mover = 200

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import FinopsError
+from .storage import storage_error
 
 LOCKED_EXIT = 75  # EX_TEMPFAIL: cron wrappers and systemd treat it as "try again later"
 DEFAULT_WAIT_SECONDS = 600.0
@@ -47,14 +48,18 @@ def writer_lock(db: Path, *, wait_seconds: float = DEFAULT_WAIT_SECONDS,
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise FinopsError(f"{path}: cannot create the lock file: {exc.strerror}") from None
+        raise storage_error(exc, "nothing was changed") or FinopsError(
+            f"{path}: cannot create the lock file: {exc.strerror}") from None
     try:
         _acquire(fd, path, wait_seconds, log)
         previous = os.pread(fd, 64, 0).decode(errors="replace").strip()
         if previous and log:
             log(f"lock {path}: left by process {previous}, which has exited (stale, taken over)")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass  # a full disk: the pid is only for messages, and the warehouse's own write reports it
         try:
             yield
         finally:

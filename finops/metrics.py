@@ -22,6 +22,7 @@ import duckdb
 
 from . import models
 from .cloudwatch import land_cloudwatch
+from .metrics_schema import note_metrics_change
 from .errors import FinopsError
 from .warehouse import first_line, sql_literal, transaction
 
@@ -72,12 +73,14 @@ def ingest_metrics(
             if progress:
                 progress(f"loading {path}")
             kind = detect_kind(path)
+            note_metrics_change(con, "source_file = ?", [str(path)])
             con.execute("delete from gpu_metrics where source_file = ?", [str(path)])
             land = _land_nvidia_smi if kind == "nvidia-smi" else _land_dcgm
             try:
                 results.append(land(con, path, resource))
             except duckdb.Error as exc:
                 raise FinopsError(f"{path}: cannot read as {kind} metrics: {first_line(exc)}") from None
+            note_metrics_change(con, "source_file = ?", [str(path)])
         if build:
             if progress:
                 progress("building models")

@@ -30,3 +30,24 @@ GPU_METRICS_DOCS = {
     "source_file": "The file the samples were loaded from (loading it again replaces them), or the cloudwatch:// source.",
     "invocations": "SageMaker endpoint invocations in the hour (CloudWatch AWS/SageMaker Invocations, all variants); null from other sources.",
 }
+
+# What idle_gpu must recompute: each load of metrics notes the time span it replaced or added, and
+# the next build recomputes the billed hours of the loads whose period overlaps it, then clears it.
+GPU_METRICS_CHANGES_COLUMNS = {"first_sample": "TIMESTAMP NOT NULL", "last_sample": "TIMESTAMP NOT NULL"}
+GPU_METRICS_CHANGES_COMMENT = (
+    "Time spans of gpu_metrics loaded or replaced since the last build; the build recomputes idle_gpu "
+    "for the billing periods they fall in, then empties this table."
+)
+GPU_METRICS_CHANGES_DOCS = {
+    "first_sample": "Earliest sample time of the span (UTC).",
+    "last_sample": "Latest sample time of the span (UTC).",
+}
+
+
+def note_metrics_change(con, where: str, params: list) -> None:  # noqa: ANN001
+    """Record the span of the gpu_metrics rows ``where`` selects (before a delete, after an insert)."""
+    con.execute(
+        "insert into gpu_metrics_changes select min(sampled_at), max(sampled_at) from gpu_metrics "
+        f"where {where} having count(*) > 0",
+        params,
+    )

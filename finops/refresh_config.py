@@ -12,13 +12,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import _document, config_path, load_attribution, load_idle
+from .config import _document, config_path, load_attribution, load_idle, load_savings
 from .errors import FinopsError, UsageError
 from .lock import DEFAULT_WAIT_SECONDS
 from .report_config import load_email_settings, load_report_settings
 
 SOURCE_KINDS = ("aws", "gcp", "focus", "metrics")
-SECTIONS = ("attribution", "idle", "report", "email", "sources", "refresh", "duckdb")
+SECTIONS = ("attribution", "idle", "savings", "report", "email", "sources", "refresh", "duckdb")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         for key in document:
             if key not in SECTIONS:
                 raise FinopsError(f"{chosen}: unknown key {key} (expected one of {', '.join(SECTIONS)})")
-        for reader in (load_attribution, load_idle, load_report_settings, load_email_settings):
+        for reader in (load_attribution, load_idle, load_savings, load_report_settings, load_email_settings):
             reader(chosen)
         return Config(chosen, _sources(chosen, document.get("sources", {})),
                       _refresh(chosen, document.get("refresh", {})), load_duckdb(chosen, document))

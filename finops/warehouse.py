@@ -19,9 +19,11 @@ from .cur_schema import CUR_COLUMNS, MAP_COLUMNS, MONEY
 from .errors import FinopsError
 from .focus_schema import FOCUS_COLUMNS
 from .gcp_schema import RAW_GCP_COLUMNS
-from .metrics_schema import GPU_METRICS_COLUMNS, GPU_METRICS_COMMENT
+from .metrics_schema import GPU_METRICS_CHANGES_COLUMNS, GPU_METRICS_CHANGES_COMMENT, GPU_METRICS_COLUMNS, GPU_METRICS_COMMENT
+from .storage import storage_error
 
 DEFAULT_DB = "finops.duckdb"
+UNCHANGED = "the warehouse keeps its previous data"
 
 _TAG_MAP = "MAP(VARCHAR, VARCHAR)"
 _LOAD_COLUMNS = {"x_load_id": "BIGINT", "x_source_file": "VARCHAR"}
@@ -53,6 +55,24 @@ def _table_ddl(name: str, columns: dict[str, str]) -> str:
 
 RAW_AWS_CUR_COLUMNS = {**CUR_COLUMNS, **{m: _TAG_MAP for m in MAP_COLUMNS}, **_LOAD_COLUMNS}
 RAW_FOCUS_COLUMNS = {**FOCUS_COLUMNS, "x_ExtraColumns": _TAG_MAP, **_LOAD_COLUMNS}
+# `finops prices refresh` (finops/prices.py); the prices mart prefers these to the bundled seeds
+REFRESHED_PRICES_COLUMNS = {
+    "as_of": "DATE", "provider": "VARCHAR", "service": "VARCHAR", "item": "VARCHAR", "region": "VARCHAR",
+    "price_kind": "VARCHAR", "unit": "VARCHAR", "unit_price": "DECIMAL(38, 10)", "source": "VARCHAR",
+    "refreshed_at": "TIMESTAMP",
+}
+REFRESHED_PRICES_DOCS = {
+    "as_of": "Date of the refresh that read the price (UTC).",
+    "provider": "AWS or Google Cloud.",
+    "service": "AWS product code (AmazonEC2, AmazonSageMaker) or GCP service (Compute Engine).",
+    "item": "Instance type (p4d.24xlarge, ml.p4d.24xlarge) or GCP Catalog SKU description.",
+    "region": "Region the price applies to.",
+    "price_kind": "on_demand, spot, commit_1y or commit_3y.",
+    "unit": "Unit the price is per: h (hour) or the Catalog's unit.",
+    "unit_price": "Price per unit, USD.",
+    "source": "The API the price was read from: AWS Price List API, EC2 spot price history or Cloud Billing Catalog.",
+    "refreshed_at": "When the refresh wrote the row (UTC).",
+}
 
 COMMENTS = {
     "loads": "One row per delivery loaded: source, billing period, assembly id or file "
@@ -67,6 +87,10 @@ COMMENTS = {
     "flattened (service.id is service_id), labels and credits kept as lists; one copy per billing "
     "account and usage day (UTC).",
     "gpu_metrics": GPU_METRICS_COMMENT,
+    "gpu_metrics_changes": GPU_METRICS_CHANGES_COMMENT,
+    "refreshed_prices": "Public prices read by `finops prices refresh` (AWS Price List API, EC2 spot "
+    "price history, GCP Cloud Billing Catalog), one row per provider, service, item, region and kind; "
+    "a refresh replaces the rows it read again. The prices mart prefers them to the bundled seeds.",
 }
 
 
@@ -88,13 +112,20 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise FinopsError(f"{path}: cannot open the warehouse: {first_line(exc)}") from None
+        raise storage_error(exc, UNCHANGED, str(path)) or FinopsError(f"{path}: cannot open the warehouse: {first_line(exc)}") from None
     except duckdb.Error as exc:
         raise FinopsError(f"{path}: not a usable DuckDB warehouse: {first_line(exc)}") from None
     con.execute("set TimeZone = 'UTC'")
     _apply_duckdb_settings(con)
     if not read_only:
-        ensure_schema(con)
+        try:
+            ensure_schema(con)  # writes (the WAL beside the file), so a read-only directory fails here
+        except duckdb.Error as exc:
+            con.close()
+            storage = storage_error(exc, UNCHANGED, str(path))
+            if storage is None:
+                raise
+            raise storage from None
     return con
 
 
@@ -119,7 +150,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables and the load log if they are missing (idempotent)."""
     con.execute(LOADS_DDL)
     for table, columns in (("raw_aws_cur", RAW_AWS_CUR_COLUMNS), ("raw_focus", RAW_FOCUS_COLUMNS),
-                           ("raw_gcp_billing", RAW_GCP_COLUMNS), ("gpu_metrics", GPU_METRICS_COLUMNS)):
+                           ("raw_gcp_billing", RAW_GCP_COLUMNS), ("gpu_metrics", GPU_METRICS_COLUMNS),
+                           ("refreshed_prices", REFRESHED_PRICES_COLUMNS),
+                           ("gpu_metrics_changes", GPU_METRICS_CHANGES_COLUMNS)):
         con.execute(_table_ddl(table, columns))
         _add_missing_columns(con, table, columns)
     for table, text in COMMENTS.items():
@@ -137,14 +170,26 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: di
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: any exception rolls the warehouse back to where it was."""
+    """All or nothing: any exception rolls the warehouse back to where it was.
+
+    A full disk or read-only directory (while writing or at commit) becomes a :class:`StorageError`.
+    After some of those DuckDB has already aborted the transaction, or invalidated the whole
+    database until it is reopened, so the rollback may fail too: the original error is the one to
+    report, and the file still holds the previous data either way."""
+    (warehouse,) = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
     con.execute("begin transaction")
     try:
         yield con
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
+        con.execute("commit")
+    except BaseException as exc:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # already aborted by the failure itself
+        storage = storage_error(exc, UNCHANGED, warehouse)
+        if storage is None:
+            raise
+        raise storage from None
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -9,3 +9,7 @@ create or replace macro first_tag(tags, keys) as
             lambda x: x.p > 0 and x.v <> ''
         )
     )[1].v;
+
+-- What int_cost_attribution groups and joins tag maps by: the map itself here; an engine that cannot
+-- compare maps (Spark) uses their sorted entries (sql/engines.toml).
+create or replace macro tag_set(tags) as tags;

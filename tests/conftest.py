@@ -70,6 +70,22 @@ def cur_rows(*overrides: dict[str, str]) -> list[dict[str, str]]:
     return [{**BASE_ROW, "identity/LineItemId": f"line{i}", **o} for i, o in enumerate(overrides)]
 
 
+def write_aws_focus_charge(path: Path, account: str, period: str, cost: str) -> Path:
+    """One S3 charge of AWS's FOCUS export as Parquet, for ``period`` ('YYYY-MM-01') of ``account``."""
+    import duckdb
+
+    duckdb.sql(
+        f"""copy (select '{account}' as BillingAccountId, timestamp '{period}' as BillingPeriodStart,
+                         timestamp '{period}' + interval 1 month as BillingPeriodEnd,
+                         timestamp '{period}' + interval 4 day as ChargePeriodStart,
+                         timestamp '{period}' + interval 5 day as ChargePeriodEnd, 'Usage' as ChargeCategory,
+                         {cost} as BilledCost, {cost} as EffectiveCost, 'USD' as BillingCurrency, 'AWS' as ProviderName,
+                         'Amazon S3' as ServiceName)
+            to '{path}' (format parquet)"""
+    )
+    return path
+
+
 def write_cur_csv(path: Path, rows: list[dict[str, str]], *, gz: bool | None = None) -> Path:
     """Write rows as a legacy CUR CSV (gzip when the name ends in .gz), headers as AWS writes them."""
     path.parent.mkdir(parents=True, exist_ok=True)

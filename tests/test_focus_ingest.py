@@ -10,7 +10,7 @@ import duckdb
 
 import finops
 
-from .conftest import FOCUS_SAMPLE, REAL_CUR
+from .conftest import FOCUS_SAMPLE, REAL_CUR, write_aws_focus_charge
 
 
 def sample_totals() -> dict[tuple[str, str], Decimal]:
@@ -64,15 +64,7 @@ def test_focus_and_cur_share_costs_without_double_counting(con, tmp_path):
     assert providers == {"AWS": 1281 + 942, "Microsoft": 51, "Oracle": 7}
 
     # the same AWS period exported as FOCUS as well as CUR: the CUR wins, the FOCUS copy is shadowed
-    shadow = tmp_path / "aws-focus.parquet"
-    con.execute(
-        f"""copy (select '123412340534' as BillingAccountId, timestamp '2023-11-01' as BillingPeriodStart,
-                         timestamp '2023-12-01' as BillingPeriodEnd, timestamp '2023-11-05' as ChargePeriodStart,
-                         timestamp '2023-11-06' as ChargePeriodEnd, 'Usage' as ChargeCategory, 99.0 as BilledCost,
-                         99.0 as EffectiveCost, 'USD' as BillingCurrency, 'AWS' as ProviderName,
-                         'Amazon S3' as ServiceName)
-            to '{shadow}' (format parquet)"""
-    )
+    shadow = write_aws_focus_charge(tmp_path / "aws-focus.parquet", "123412340534", "2023-11-01", "99.0")
     finops.ingest_focus(con, shadow)
     (cur_total,) = con.execute("select sum(BilledCost) from costs where BillingAccountId = '123412340534'").fetchone()
     assert cur_total == Decimal("1.6823086974")

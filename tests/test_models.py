@@ -14,6 +14,7 @@ def test_models_run_in_dependency_order():
     assert names.index("stg_aws_cur") < names.index("int_aws_charges") < names.index("int_focus_charges") < names.index("costs")
     assert names.index("aws_service_categories") < names.index("int_aws_charges")
     assert names.index("stg_gcp_billing") < names.index("int_gcp_charges") < names.index("costs")
+    assert names.index("int_charges") < names.index("int_cost_attribution") < names.index("allocated_costs") < names.index("costs")
 
 
 def test_both_sources_produce_the_same_columns_in_the_same_order(con):
@@ -25,7 +26,9 @@ def test_both_sources_produce_the_same_columns_in_the_same_order(con):
         ).fetchall()
 
     # costs is a UNION ALL by position: a column out of place would silently mix values
-    assert columns("int_aws_charges") == columns("int_focus_charges") == columns("int_gcp_charges") == columns("costs")
+    assert columns("int_aws_charges") == columns("int_focus_charges") == columns("int_gcp_charges") == columns("int_charges")
+    # costs is allocated_costs without the attribution columns: exactly the charges' columns
+    assert columns("costs") == columns("int_charges")
 
 
 def test_declared_data_tests_pass_on_real_and_hand_made_data(con, tmp_path):
@@ -37,7 +40,7 @@ def test_declared_data_tests_pass_on_real_and_hand_made_data(con, tmp_path):
 
 def test_data_tests_catch_a_broken_row(con, tmp_path):
     finops.ingest_aws(con, REAL_CUR)
-    con.execute("create or replace table costs as select * replace ('usage' as ChargeCategory) from costs")
+    con.execute("update allocated_costs set ChargeCategory = 'usage'")
     failures = finops.run_tests(con)
     assert failures == ["costs.ChargeCategory: unexpected value(s) 'usage'"]
 

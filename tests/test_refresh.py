@@ -72,7 +72,12 @@ def test_quiet_prints_nothing_and_a_second_run_loads_nothing(run, db, tmp_path, 
     before = totals(db)
     code, out, _ = run("refresh", "--no-email")
     assert code == 0 and "source aws: 0 rows" in out and "build:" not in out
+    # nothing changed since the report was written: it is kept, not rendered again
+    assert "is current, kept" in out and "write " not in out
     assert totals(db) == before
+    generate.write_legacy_cur(tmp_path / "bills", "2026-10", rows=500, seed=1, cost_scale=1.1)  # a restatement
+    code, out, _ = run("refresh", "--no-email")
+    assert code == 0 and "\nbuild: " in out and "\nwrite " in out and "is current" not in out
 
 
 def test_five_restated_deliveries_end_with_the_fifth(run, db, tmp_path, monkeypatch):
@@ -170,6 +175,10 @@ def test_the_report_is_emailed_once_per_week(run, db, tmp_path, monkeypatch, smt
     code, out, err = run("refresh")
     assert (code, err) == (0, "") and "sent to finance@example.com" in out
     code, out, _ = run("refresh")
+    assert code == 0 and "is current, kept" in out  # sent, and nothing new: nothing to do
+    for report in (tmp_path / "reports").glob("*.html"):
+        report.unlink()
+    code, out, _ = run("refresh")  # rendered again, but the week's email went already
     assert code == 0 and "already sent" in out
     assert len(received) == 1
     con = finops.connect(db, read_only=True)

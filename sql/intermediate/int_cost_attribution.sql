@@ -4,7 +4,7 @@
 -- (attribution.workloads); else 'other'.
 with charges as (
 
-    select * from costs
+    select * from int_charges
 
 ),
 
@@ -41,14 +41,19 @@ tag_sets as (
 
     -- a bill has millions of rows but few distinct tag sets: resolve each set once
     select
-        Tags,
+        tag_set,
         first_tag(Tags, team_keys)       as team_tag,
         first_tag(Tags, project_keys)    as project_tag,
         first_tag(Tags, training_keys)   as training_tag,
         first_tag(Tags, inference_keys)  as inference_tag,
         first_tag(Tags, notebook_keys)   as notebook_tag,
         first_tag(Tags, batch_keys)      as batch_tag
-    from (select distinct Tags from charges where Tags is not null) as distinct_tags
+    -- read from int_charges, not the charges CTE: a second reference would make the engine
+    -- materialise every column of every charge just to find the tag sets
+    -- tag_set (sql/macros.sql): a key every engine can group and join on (Spark cannot a MAP itself)
+    from (
+        select tag_set(Tags) as tag_set, any_value(Tags) as Tags from int_charges where Tags is not null group by 1
+    ) as distinct_tags
     cross join tag_keys
     cross join workload_keys
 
@@ -69,7 +74,7 @@ tagged as (
         -- Google Cloud names what a charge is in its SKU description (AWS: the usage type again)
         coalesce(SkuMeter, '')           as sku
     from charges
-    left join tag_sets on charges.Tags = tag_sets.Tags
+    left join tag_sets on tag_set(charges.Tags) = tag_sets.tag_set
 
 ),
 

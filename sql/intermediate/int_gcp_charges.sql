@@ -81,32 +81,36 @@ shared as (
         -- the last covered row of the hour takes the rounding remainder, so the fee moves exactly
         case
             when raw_share is null then 0
-            when row_number() over hour_rows = count(*) over hour_rows
+            when row_number() over hour_order = count(*) over hour_rows
                 then hour_fee - sum(raw_share) over hour_rows + raw_share
             else raw_share
         end                                            as fee_share
     from allocated
-    window hour_rows as (
-        partition by billing_account_id, usage_start_time, region_id, raw_share is null
-        order by sku_id, resource_global_name, cost, export_time
-        rows between unbounded preceding and unbounded following
-    )
+    window
+        hour_rows as (partition by billing_account_id, usage_start_time, region_id, raw_share is null),
+        hour_order as (
+            partition by billing_account_id, usage_start_time, region_id, raw_share is null
+            order by sku_id, resource_global_name, cost, export_time
+        )
 
 ),
 
 charged as (
 
+    -- the columns unused and promotions replace come last, in their order there
     select
-        * exclude (raw_share),
+        * exclude (raw_share, row_kind, charge_category),
+        sku_description                                as charge_description,
+        cost_type                                      as line_item_type,
+        row_kind,
+        charge_category,
         cost                                           as billed_cost,
         case
             when charge_category = 'Purchase' then 0
             else cost + usage_credits + fee_share
         end                                            as effective_cost,
         coalesce(cost_at_list, cost)                   as list_cost,
-        cost                                           as contracted_cost,
-        sku_description                                as charge_description,
-        cost_type                                      as line_item_type
+        cost                                           as contracted_cost
     from shared
 
 ),
@@ -131,15 +135,15 @@ promotions as (
     select
         * exclude (credit, row_kind, charge_category, billed_cost, effective_cost, list_cost, contracted_cost,
                    charge_description, line_item_type),
+        coalesce(credit.full_name, credit.name, 'Promotion')
+                                                       as charge_description,
+        credit.type                                    as line_item_type,
         'credit'                                       as row_kind,
         'Credit'                                       as charge_category,
         cast(0 as decimal(38, 10))                     as billed_cost,
         coalesce(credit.amount, 0)                     as effective_cost,
         cast(0 as decimal(38, 10))                     as list_cost,
-        cast(0 as decimal(38, 10))                     as contracted_cost,
-        coalesce(credit.full_name, credit.name, 'Promotion')
-                                                       as charge_description,
-        credit.type                                    as line_item_type
+        cast(0 as decimal(38, 10))                     as contracted_cost
     from (select charged.*, unnest(credits) as credit from charged where row_kind = 'line_item')
     where credit.type = 'PROMOTION' and coalesce(credit.amount, 0) <> 0
 
@@ -147,10 +151,11 @@ promotions as (
 
 charges as (
 
+    -- the same columns in the same order (by position: Spark SQL has no UNION BY NAME)
     select * from charged
-    union all by name
+    union all
     select * from unused
-    union all by name
+    union all
     select * from promotions
 
 ),

@@ -1,45 +1,48 @@
--- How much more to commit per hour (Savings Plans), per plan, term and look-back (7, 30, 60 days),
--- from the hourly on-demand GPU instance spend that a commitment would cover. The commitment c
+-- How much more to commit per hour (AWS Savings Plans, GCP committed use discounts for GPUs), per
+-- plan, term and look-back (7, 30, 60 days), from the hourly on-demand GPU spend a commitment would
+-- cover (AWS: instance types; GCP: GPU SKUs, since GCP prices GPUs, cores and memory separately). The commitment c
 -- minimising sum_t [c + max(0, h_t - c / (1 - d))] is c = (1 - d) x h_(ceil(n d)), the ceil(n d)-th
 -- smallest of the n hourly values (finops/savings.py derives it; tests check the two agree).
+-- Only the hours no other lever takes (int_savings_levers): spot candidates and idle hours are
+-- savings_opportunities' spot and idle_gpu rows, so the kinds add up.
 with usage as (
 
     select
-        case x_ProductCode
-            when 'AmazonSageMaker' then 'SageMaker Savings Plan'
+        case
+            when ProviderName = 'Google Cloud' then 'Compute Engine committed use discount (GPU)'
+            when x_ProductCode = 'AmazonSageMaker' then 'SageMaker Savings Plan'
             else 'Compute Savings Plan'
         end                                                                 as plan,
         ProviderName                                                        as provider,
-        x_InstanceType                                                      as instance_type,
+        x_PricedItem                                                        as instance_type,
         date_trunc('hour', cast(ChargePeriodStart as timestamp))            as hour,
         coalesce(nullif(ListCost, 0), EffectiveCost)                        as on_demand_cost
-    from allocated_costs
-    where ProviderName = 'AWS'
-      and ChargeCategory = 'Usage'
-      and PricingCategory = 'Standard'
-      and x_GpuHours > 0
+    from int_savings_levers
+    where x_SavingsLever = 'commitment'
 
 ),
 
 rates as (
 
-    -- each instance type's commitment price as a share of its on-demand price, by term
+    -- each instance type's (GPU SKU's) commitment price as a share of its on-demand price, by term
     select
-        item                                                                as instance_type,
+        provider,
+        on_demand_item                                                      as instance_type,
         term_months,
         min_by(commit_rate / on_demand_rate, region)                        as price_ratio
     from (
         select
-            item,
+            provider,
+            on_demand_item,
             region,
             any_value(unit_price) filter (where price_kind = 'on_demand')   as on_demand_rate,
             any_value(unit_price) filter (where price_kind = 'commit_1y')   as commit_1y,
             any_value(unit_price) filter (where price_kind = 'commit_3y')   as commit_3y
         from prices
-        where provider = 'AWS'
-        group by item, region
+        group by provider, on_demand_item, region
     ) as by_region,
     lateral (values (12, commit_1y), (36, commit_3y)) as terms(term_months, commit_rate)
+    where commit_rate is not null and on_demand_rate > 0
     group by all
 
 ),
@@ -53,7 +56,7 @@ discounts as (
         term_months,
         cast(1 - sum(on_demand_cost * price_ratio) / sum(on_demand_cost) as decimal(18, 10)) as discount
     from usage
-    join rates using (instance_type)
+    join rates using (provider, instance_type)
     group by all
 
 ),

@@ -1,24 +1,8 @@
 -- Every charge from every provider in FOCUS 1.2 columns: the table users query.
-with aws_charges as (
-
-    select * from int_aws_charges
-
-),
-
-focus_charges as (
-
-    select * from int_focus_charges
-
-),
-
-gcp_charges as (
-
-    select * from int_gcp_charges
-
-)
-
-select * from aws_charges
-union all
-select * from focus_charges
-union all
-select * from gcp_charges
+-- The bill is stored once, in allocated_costs (costs plus attribution); costs is that table
+-- without the attribution columns, so both stay in step and a build writes every row once.
+select
+    * exclude (
+        x_WorkloadType, x_WorkloadName, x_TuningJob, x_Team, x_Project, x_GpuModel, x_GpuHours, x_SharedCostKind
+    )
+from allocated_costs

@@ -13,15 +13,16 @@ billed_hours as (
         any_value(ResourceName)                                     as resource_name,
         date_trunc('hour', ChargePeriodStart)                       as hour,
         ProviderName                                                as provider,
-        mode(x_Team)                                                as team,
-        mode(x_WorkloadType)                                        as workload_type,
-        mode(x_WorkloadName)                                        as workload_name,
+        arg_max(x_Team, EffectiveCost)                              as team,
+        arg_max(x_WorkloadType, EffectiveCost)                      as workload_type,
+        arg_max(x_WorkloadName, EffectiveCost)                      as workload_name,
         any_value(x_InstanceType)                                   as instance_type,
         sum(x_GpuHours)                                             as gpu_hours,
         sum(BilledCost)                                             as BilledCost,
-        sum(EffectiveCost)                                          as EffectiveCost
+        sum(EffectiveCost)                                          as EffectiveCost,
+        x_LoadId                                                    as load_id
     from gpu_charges
-    group by ResourceId, date_trunc('hour', ChargePeriodStart), ProviderName
+    group by ResourceId, date_trunc('hour', ChargePeriodStart), ProviderName, x_LoadId
 
 ),
 
@@ -132,5 +133,6 @@ select
     idle_rule,
     case when is_idle then BilledCost else 0 end                    as wasted_cost,
     BilledCost,
-    EffectiveCost
+    EffectiveCost,
+    load_id
 from flagged

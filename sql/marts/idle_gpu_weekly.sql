@@ -34,20 +34,19 @@ weekly as (
     select
         resource_id,
         week,
-        any_value(resource_name)                                    as resource_name,
-        any_value(provider)                                         as provider,
-        mode(team)                                                  as team,
-        mode(workload_type)                                         as workload_type,
-        mode(workload_name)                                         as workload_name,
-        count(*)                                                    as billed_hours,
-        sum(gpu_hours)                                              as gpu_hours,
-        count(mean_gpu_utilization)                                 as measured_hours,
-        count(*) filter (where is_idle)                             as idle_hours,
-        avg(mean_gpu_utilization)                                   as mean_gpu_utilization,
-        sum(BilledCost)                                             as BilledCost,
-        sum(wasted_cost)                                            as wasted_cost
-    from hours
-    group by resource_id, week
+        resource_name,
+        provider,
+        team,
+        workload_type,
+        workload_name,
+        billed_hours,
+        gpu_hours,
+        measured_hours,
+        idle_hours,
+        mean_gpu_utilization,
+        BilledCost,
+        wasted_cost
+    from int_gpu_resource_weeks
 
 )
 

@@ -4,11 +4,11 @@
 with charges as (
 
     select
-        cast(ChargePeriodStart as date) as day,
-        ServiceName,
-        x_Team,
+        day,
+        service as ServiceName,
+        team    as x_Team,
         EffectiveCost
-    from allocated_costs
+    from workload_costs
 
 ),
 

@@ -1,6 +1,8 @@
 -- Every savings opportunity in dollars per month, one row per ISO week, kind and scope, with a line
 -- a finance reader understands: spot for interruptible GPU work, idle GPUs, Savings Plans.
 -- A week's figure becomes a monthly one at 730 / 168 (the week repeated for an average month).
+-- No on-demand hour is counted twice (int_savings_levers gives each to one lever), so a week's
+-- monthly_savings add up to that week's total.
 with spot as (
 
     select * from spot_opportunities
@@ -63,7 +65,8 @@ idle_rows as (
 
 commitment_rows as (
 
-    -- per plan, the 1-year recommendation on the longest look-back that gives one
+    -- per plan, the 1-year recommendation on the longest look-back that gives one, up to the
+    -- [savings] commitment_lookback_days
     select
         bill.last_week                                                      as week,
         'commitment'                                                        as kind,
@@ -75,7 +78,10 @@ commitment_rows as (
         explanation
     from recommendations
     cross join bill
-    where term_months = 12 and hourly_commitment > 0
+    cross join savings_settings
+    where term_months = 12
+      and hourly_commitment > 0
+      and lookback_days <= savings_settings.commitment_lookback_days
     qualify row_number() over (partition by plan order by lookback_days desc) = 1
 
 )

@@ -1,31 +1,35 @@
--- Interruptible GPU work (training jobs, batch) that ran on demand, per ISO week, workload and
--- instance type, priced at spot: savings = hours x (on-demand rate - spot rate). The on-demand
--- rate is the bill's own public rate where it has one, else the price table's.
+-- Interruptible GPU work (training jobs, batch; endpoints when [savings] interruptible_endpoints)
+-- that ran on demand, per ISO week, workload and instance type, priced at spot: savings = hours x
+-- (on-demand rate - spot rate). The on-demand rate is the bill's own public rate where it has one,
+-- else the price table's. Idle hours are left to idle_gpu (int_savings_levers). GCP: the GPU SKU's
+-- GPU hours at its Preemptible price (cores and memory are other SKUs, not counted).
 with usage as (
 
-    select *, row_number() over () as row_id
-    from allocated_costs
-    where x_WorkloadType in ('training', 'batch')
-      and ChargeCategory = 'Usage'
-      and PricingCategory = 'Standard'
-      and ConsumedUnit = 'Hours'
-      and x_GpuHours > 0
+    select
+        *,
+        -- the bill's own public on-demand rate: AWS states it, GCP's is its list cost per priced hour
+        coalesce(ListUnitPrice, ListCost / nullif(x_PricedHours, 0))        as bill_on_demand_rate,
+        row_number() over ()                                                as row_id
+    from int_savings_levers
+    where x_SavingsLever = 'spot'
 
 ),
 
 rates as (
 
+    -- the spot price's date and source: the on-demand rate mostly comes from the bill itself
     select
         provider,
-        item                                                                as instance_type,
+        on_demand_item,
         region,
-        as_of,
-        source,
+        any_value(as_of) filter (where price_kind = 'spot')                  as as_of,
+        any_value(source) filter (where price_kind = 'spot')                 as source,
         any_value(unit_price) filter (where price_kind = 'on_demand')        as on_demand_rate,
         any_value(unit_price) filter (where price_kind = 'spot')             as spot_rate
     from prices
-    where provider = 'AWS'
-    group by all
+    where price_kind in ('on_demand', 'spot')
+    group by provider, on_demand_item, region
+    having count(*) filter (where price_kind = 'spot') > 0
 
 ),
 
@@ -41,7 +45,7 @@ priced as (
     from usage
     join rates
         on usage.ProviderName = rates.provider
-       and usage.x_InstanceType = rates.instance_type
+       and usage.x_PricedItem = rates.on_demand_item
     qualify row_number() over (
         partition by usage.row_id
         order by (rates.region = usage.RegionId) desc, rates.region
@@ -57,11 +61,11 @@ weekly as (
         x_WorkloadType                                                      as workload_type,
         x_WorkloadName                                                      as workload_name,
         mode(x_Team)                                                        as team,
-        x_InstanceType                                                      as instance_type,
-        sum(ConsumedQuantity)                                               as on_demand_hours,
+        coalesce(x_InstanceType, x_PricedItem)                              as instance_type,
+        sum(x_PricedHours)                                                  as on_demand_hours,
         sum(EffectiveCost)                                                  as on_demand_cost,
         coalesce(
-            cast(max(ListUnitPrice) filter (where ListUnitPrice > 0) as decimal(38, 10)),
+            cast(max(bill_on_demand_rate) filter (where bill_on_demand_rate > 0) as decimal(38, 10)),
             any_value(table_on_demand_rate)
         )                                                                   as on_demand_rate,
         any_value(spot_rate)                                                as spot_rate,

@@ -1,0 +1,144 @@
+"""BigQuery: the models as views and tables in a dataset, reading the Cloud Billing export in place.
+
+``raw_gcp_billing`` is a view of the export table projected onto the columns ``finops ingest gcp``
+lands, so no row is copied before the models run; the other landing tables are created empty (CUR
+can be loaded into ``raw_aws_cur`` with ``bq load``). Views stay views; tables are rebuilt; an
+incremental model (``allocated_costs``) is partitioned by day and only the days whose export rows
+changed since its last build are replaced. Every statement goes through the client's ``query`` and
+the seeds through ``load_table_from_file``: the client is the one boundary, injected in tests.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+from ..config import Attribution, Idle, Savings
+from ..errors import FinopsError
+from ..gcp_schema import FIELDS, KIND_TYPES
+from ..models import Model
+from .compile import compile_model, compile_sql, select_models
+from .inputs import input_tables, landing_columns, table_names
+
+EXPORT = "gcp_billing_export"  # the export table's name in the SQL below until it is qualified
+DAY = "date(ChargePeriodStart)"
+
+
+def bigquery_type(duckdb_type: str) -> str:
+    """A landing column's type in BigQuery; a MAP becomes the export's own ARRAY<STRUCT<key, value>>."""
+    if duckdb_type.upper().startswith("MAP("):
+        duckdb_type = "STRUCT(key VARCHAR, value VARCHAR)[]"
+    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect="bigquery")
+
+
+def raw_gcp_billing_sql() -> str:
+    """The export table with the landing table's columns: nested fields flattened, types as landed."""
+    parts = [
+        f"{'.'.join(path)} as {name}" if kind in ("kv", "credits", "tags")
+        else f"cast({'.'.join(path)} as {KIND_TYPES[kind]}) as {name}"
+        for name, (path, kind) in FIELDS.items()
+    ]
+    parts += [
+        "date_trunc('day', cast(usage_start_time as timestamp)) as usage_day",
+        "date_trunc('day', cast(usage_start_time as timestamp)) + interval 1 day as usage_day_end",
+        "cast(null as bigint) as x_load_id",
+        f"'{EXPORT}' as x_source_file",
+    ]
+    return compile_sql(f"select {', '.join(parts)} from {EXPORT}", "bigquery")
+
+
+def qualify(sql: str, dataset: str, export_table: str) -> str:
+    """Name every relation in full: BigQuery views may not rely on a default dataset."""
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    for table in list(tree.find_all(exp.Table)):
+        if table.args.get("db") or not table.name or table.name in ctes:
+            continue
+        full = exp.to_table(export_table if table.name == EXPORT else f"{dataset}.{table.name}", dialect="bigquery")
+        full.set("alias", table.args.get("alias"))
+        table.replace(full)
+    return tree.sql(dialect="bigquery", pretty=True)
+
+
+def statements(model: Model, dataset: str, export_table: str) -> str:
+    """The DDL (or, for an incremental model, the script) that builds ``model`` in ``dataset``."""
+    body = qualify(compile_model(model, "bigquery"), dataset, export_table)
+    target = f"`{dataset}.{model.name}`"
+    if model.materialized == "view":
+        return f"create or replace view {target} as\n{body}"
+    if model.materialized != "incremental":
+        return f"create or replace table {target} as\n{body}"
+    state = f"`{dataset}.build_state`"
+    export = qualify(f"select * from {EXPORT}", dataset, export_table)
+    return f"""
+create table if not exists {state} (model string, built_through timestamp);
+create table if not exists {target} partition by {DAY} as select * from (\n{body}\n) where false;
+create temp table changed_days as
+select distinct date(usage_start_time) as day from ({export})
+where export_time > coalesce((select max(built_through) from {state} where model = '{model.name}'), timestamp '1970-01-01');
+delete from {target} where {DAY} in (select day from changed_days);
+insert into {target} select * from (\n{body}\n) where {DAY} in (select day from changed_days);
+delete from {state} where model = '{model.name}';
+insert into {state} select '{model.name}', max(export_time) from ({export});
+""".strip()
+
+
+def build(
+    client: object, dataset: str, *, source: str, targets: list[str] | None = None,
+    attribution: Attribution | None = None, idle: Idle | None = None, savings: Savings | None = None,
+) -> list[Model]:
+    """Build ``targets`` (default: every model) in ``dataset`` (``project.dataset``) over the export table ``source``."""
+    models = select_models(targets)
+    _run(client, f"create schema if not exists `{dataset}`", "the dataset")
+    _run(client, f"create or replace view `{dataset}.raw_gcp_billing` as\n"
+                 f"{qualify(raw_gcp_billing_sql(), dataset, source)}", "raw_gcp_billing")
+    for table, columns in landing_columns().items():
+        if table == "raw_gcp_billing":
+            continue  # the export itself, above
+        body = ", ".join(f"`{name}` {bigquery_type(typ)}" for name, typ in columns.items())
+        _run(client, f"create table if not exists `{dataset}.{table}` ({body})", table)
+    load_inputs(client, dataset, models, attribution, idle, savings)
+    for model in models:
+        if model.materialized != "seed":
+            _run(client, statements(model, dataset, source), f"{model.path}: model {model.name}")
+    return models
+
+
+def load_inputs(client: object, dataset: str, models: list[Model], attribution: Attribution | None, idle: Idle | None,
+                savings: Savings | None) -> None:
+    """Seeds and settings as tables, loaded from CSV files DuckDB writes (types autodetected by BigQuery)."""
+    from google.cloud import bigquery
+
+    config = bigquery.LoadJobConfig(
+        source_format=bigquery.SourceFormat.CSV, skip_leading_rows=1, autodetect=True,
+        write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+    )
+    con = input_tables(models, attribution, idle, savings)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in table_names(con):
+                path = Path(tmp) / f"{name}.csv"
+                con.execute(f"copy {name} to '{path}' (header)")
+                with io.open(path, "rb") as handle:
+                    try:
+                        client.load_table_from_file(handle, f"{dataset}.{name}", job_config=config).result()
+                    except Exception as exc:  # noqa: BLE001 -- google.api_core errors
+                        raise FinopsError(f"{dataset}.{name}: BigQuery load failed: {_message(exc)}") from None
+    finally:
+        con.close()
+
+
+def _run(client: object, sql: str, what: str) -> None:
+    try:
+        client.query(sql).result()
+    except Exception as exc:  # noqa: BLE001 -- google.api_core raises NotFound, Forbidden, BadRequest...
+        raise FinopsError(f"{what} failed on BigQuery: {_message(exc)}") from None
+
+
+def _message(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return message.splitlines()[0] if message else type(exc).__name__

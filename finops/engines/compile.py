@@ -1,0 +1,162 @@
+"""One set of models, many engines: DuckDB SQL under ``sql/`` compiled to Spark, BigQuery or Trino.
+
+sqlglot translates nearly everything. What it cannot (DuckDB macros, an ordered ``list()``, ISO
+weeks, time zones) is written once per engine in ``sql/engines.toml`` as a pattern and its
+replacement, so no model is ever copied per engine.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from ..errors import FinopsError
+from ..models import Model, load_models
+from ..resources import resource_dir
+
+@dataclass(frozen=True)
+class Macro:
+    pattern: exp.Expression  # parsed as DuckDB; its bare column names are placeholders
+    template: str  # the engine's SQL with the same placeholders
+
+
+@cache
+def macros(engine: str) -> tuple[Macro, ...]:
+    """The engine's section of sql/engines.toml, longest pattern first so the most specific wins."""
+    table = tomllib.loads((resource_dir("sql") / "engines.toml").read_text(encoding="utf-8")).get(engine, {})
+    parsed = [Macro(sqlglot.parse_one(key, read="duckdb"), text) for key, text in table.items()]
+    return tuple(sorted(parsed, key=lambda m: -len(list(m.pattern.walk()))))
+
+
+def compile_sql(sql: str, engine: str) -> str:
+    """``sql`` (DuckDB dialect) in ``engine``'s dialect; raises SqlglotError where it cannot."""
+    if engine == "duckdb":
+        return sql
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    tree = _expand(tree, macros(engine), engine)
+    if engine in ("spark", "bigquery"):
+        tree = _unpivot_as_select(tree)
+    if engine == "bigquery":
+        tree = _nulls_last_for_bigquery(tree)
+    return tree.sql(dialect=engine, pretty=True, unsupported_level=ErrorLevel.RAISE)
+
+
+def compile_model(model: Model, engine: str) -> str:
+    """A model's SELECT for ``engine``; a failure names the model's file."""
+    try:
+        return compile_sql(model.sql, engine)
+    except SqlglotError as exc:
+        raise FinopsError(f"{model.path}: cannot compile {model.name} for {engine}: {str(exc).splitlines()[0]}") from None
+
+
+def find_model(name: str) -> Model:
+    """A model by name, or by its path under sql/ (``marts/training_jobs``)."""
+    wanted = name.removesuffix(".sql").rsplit("/", 1)[-1]
+    for model in load_models():
+        if model.name == wanted and model.materialized != "seed":
+            return model
+    raise FinopsError(f"{name}: no such model under sql/ (see `finops query --list`)")
+
+
+def select_models(targets: list[str] | None = None) -> list[Model]:
+    """Every model and seed in dependency order, or only ``targets`` and everything they read."""
+    models = load_models()
+    if not targets:
+        return models
+    by_name = {m.name: m for m in models}
+    unknown = [t for t in targets if t not in by_name]
+    if unknown:
+        raise FinopsError(f"{', '.join(unknown)}: no such model under sql/")
+    wanted: set[str] = set()
+    stack = list(targets)
+    while stack:
+        name = stack.pop()
+        if name not in wanted:
+            wanted.add(name)
+            stack.extend(by_name[name].depends_on)
+    return [m for m in models if m.name in wanted]
+
+
+def _expand(node: exp.Expression, table: tuple[Macro, ...], engine: str) -> exp.Expression:
+    """Replace every match of a macro pattern, innermost arguments first."""
+    for macro in table:
+        bound: dict[str, exp.Expression] = {}
+        if _match(macro.pattern, node, bound):
+            args = {name: _expand(value, table, engine) for name, value in bound.items()}
+            body = sqlglot.parse_one(macro.template, read=engine)
+            return body.transform(lambda n: args[n.name].copy() if _is_placeholder(n) and n.name in args else n)
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expression):
+            node.set(key, _expand(value, table, engine))
+        elif isinstance(value, list):
+            node.set(key, [_expand(v, table, engine) if isinstance(v, exp.Expression) else v for v in value])
+    return node
+
+
+def _unpivot_as_select(tree: exp.Expression) -> exp.Expression:
+    """DuckDB's UNPIVOT statement (``unpivot t on a, b into name n value v``) as the standard
+    ``select * from t unpivot (v for n in (a, b))`` Spark and BigQuery read; NULLs dropped on all three."""
+    for pivot in list(tree.find_all(exp.Pivot)):
+        into = pivot.args.get("into")
+        if not (pivot.args.get("unpivot") and into and isinstance(pivot.this, exp.Table)):
+            continue
+        table = pivot.this.copy()
+        table.set("pivots", [exp.Pivot(
+            expressions=[exp.to_identifier(value.name) for value in into.expressions],
+            fields=[exp.In(this=exp.to_identifier(into.this.name), expressions=pivot.expressions)],
+            unpivot=True,
+        )])
+        pivot.replace(exp.select("*").from_(table))
+    return tree
+
+
+def _nulls_last_for_bigquery(tree: exp.Expression) -> exp.Expression:
+    """DuckDB sorts NULLs last, BigQuery first, and BigQuery cannot say NULLS LAST inside a window
+    or an aggregate: sort by ``key IS NULL`` first there, which means the same on both."""
+    for ordered in list(tree.find_all(exp.Ordered)):
+        if ordered.args.get("desc") or ordered.args.get("nulls_first"):
+            continue  # descending puts NULLs last on both engines
+        if not isinstance(ordered.find_ancestor(exp.Window, exp.AggFunc, exp.Select), (exp.Window, exp.AggFunc)):
+            continue  # a query's own ORDER BY can say NULLS LAST
+        parent, key = ordered.parent, ordered.arg_key
+        items = parent.args[key]
+        at = next(i for i, item in enumerate(items) if item is ordered)
+        nulls = exp.Ordered(this=exp.Is(this=ordered.this.copy(), expression=exp.Null()), nulls_first=True)
+        ordered.set("nulls_first", True)
+        parent.set(key, [*items[:at], nulls, ordered, *items[at + 1:]])
+    return tree
+
+
+def _is_placeholder(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Column) and not node.table
+
+
+def _match(pattern: object, node: object, bound: dict[str, exp.Expression]) -> bool:
+    if isinstance(pattern, exp.Expression) and _is_placeholder(pattern):
+        if not isinstance(node, exp.Expression):
+            return False
+        if pattern.name in bound:
+            return bound[pattern.name] == node
+        bound[pattern.name] = node
+        return True
+    if isinstance(pattern, exp.Literal):
+        return pattern == node
+    if isinstance(pattern, exp.Expression):
+        if type(pattern) is not type(node):
+            return False
+        keys = set(pattern.args) | set(node.args)
+        return all(_match(pattern.args.get(k), node.args.get(k), bound) for k in keys)
+    if isinstance(pattern, list):
+        return isinstance(node, list) and len(pattern) == len(node) and all(
+            _match(p, n, bound) for p, n in zip(pattern, node)
+        )
+    if not pattern and not node:  # None, False, [] and a missing arg are alike
+        return True
+    if isinstance(pattern, str) and isinstance(node, str):
+        return pattern.lower() == node.lower()
+    return pattern == node

@@ -1,0 +1,47 @@
+"""What the models read besides the bill: seeds and finops.toml settings, made by DuckDB for any engine.
+
+DuckDB reads the seed CSVs and writes the settings tables exactly as `finops build` does, so every
+engine gets the same rows and column types; the engine module only moves them across."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..config import Attribution, Idle, Savings, load_attribution, load_idle, load_savings
+from ..models import Model, write_attribution_tables, write_idle_settings, write_savings_settings
+from ..warehouse import ensure_schema, sql_literal
+
+
+def input_tables(
+    models: list[Model], attribution: Attribution | None = None, idle: Idle | None = None, savings: Savings | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the seeds among ``models`` and the settings tables; the caller closes it."""
+    con = duckdb.connect()
+    write_attribution_tables(con, attribution or load_attribution())
+    write_idle_settings(con, idle or load_idle())
+    write_savings_settings(con, savings or load_savings())
+    for model in models:
+        if model.materialized == "seed":
+            con.execute(f"create table {model.name} as select * from read_csv({sql_literal(str(model.path))}, header = true)")
+    return con
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [name for (name,) in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+
+
+def landing_columns() -> dict[str, dict[str, str]]:
+    """Every table `finops` lands into (raw_*, loads, gpu_metrics, ...) with its DuckDB column types,
+    read from a fresh schema so another engine always gets the tables the models may read."""
+    con = duckdb.connect()
+    try:
+        ensure_schema(con)
+        tables: dict[str, dict[str, str]] = {}
+        for table, column, typ in con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() where not internal and schema_name = 'main' "
+            "and table_name in (select table_name from duckdb_tables()) order by table_name, column_index"
+        ).fetchall():
+            tables.setdefault(table, {})[column] = typ
+        return tables
+    finally:
+        con.close()

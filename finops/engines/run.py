@@ -1,0 +1,41 @@
+"""`finops build --engine spark|bigquery`: the CLI's options turned into an engine's build."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import FinopsError, UsageError
+from ..models import Model
+
+
+def build_elsewhere(args: argparse.Namespace) -> list[Model]:
+    """Build on Spark or BigQuery as the command line says; the engine's library is imported only here."""
+    if args.engine == "spark":
+        try:
+            from . import spark
+        except ImportError:
+            raise FinopsError("--engine spark needs pyspark (pip install 'finops[spark]') and Java 17+") from None
+        session = spark.session(args.spark_master, args.spark_warehouse)
+        built = spark.build(session, args.target_schema, source=args.source, targets=args.model)
+        if args.db:
+            from ..warehouse import connect
+            from .readback import link_parquet_tables
+
+            with connect(args.db) as con:
+                link_parquet_tables(con, {
+                    m.name: spark.table_path(session, args.target_schema, m.name) for m in built if spark.is_table(m)
+                })
+        return built
+    if not args.source or not args.project:
+        raise UsageError("--engine bigquery needs --project and --source (the billing export table, PROJECT.DATASET.TABLE)")
+    try:
+        from google.cloud import bigquery as client_library
+    except ImportError:
+        raise FinopsError("--engine bigquery needs google-cloud-bigquery (pip install 'finops[gcp]')") from None
+    from . import bigquery
+
+    try:
+        client = client_library.Client(project=args.project)
+    except Exception as exc:  # noqa: BLE001 -- google.auth's DefaultCredentialsError and friends
+        raise FinopsError(f"--project {args.project}: no BigQuery client: {str(exc).splitlines()[0]}") from None
+    return bigquery.build(client, f"{args.project}.{args.dataset}", source=args.source, targets=args.model)

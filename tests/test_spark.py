@@ -1,0 +1,95 @@
+"""The same models on Spark (local mode): from the same generated months as the DuckDB tests
+(tests/test_generate.py), costs, workload_costs and training_jobs agree with DuckDB's to the cent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import finops
+from finops.engines import spark as engine
+from finops.engines.readback import link_parquet_tables
+from finops.errors import FinopsError
+from finops.generate import write_cur2, write_legacy_cur
+
+ROWS = 2000  # as tests/test_generate.py
+TARGETS = ["costs", "workload_costs", "training_jobs"]
+CENT = Decimal("0.01")
+
+TEAM_TOTALS = "select team, sum(EffectiveCost), sum(BilledCost), sum(gpu_hours) from workload_costs group by 1 order by 1"
+JOB_TOTALS = "select training_job, EffectiveCost, spot_cost, spot_savings, gpu_hours from training_jobs order by 1"
+COST_TOTALS = "select count(*), sum(EffectiveCost), sum(BilledCost), sum(ListCost) from costs"
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    session = engine.session("local[2]", str(tmp_path_factory.mktemp("spark-warehouse")))
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def bills(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("bills")
+    write_cur2(root / "cur2", rows=ROWS)
+    write_legacy_cur(root / "legacy", rows=ROWS, fmt="parquet")
+    return {"cur2": root / "cur2", "legacy": root / "legacy"}
+
+
+def cents(rows) -> list[tuple]:
+    return [tuple(v.quantize(CENT) if isinstance(v, Decimal) else v for v in row) for row in rows]
+
+
+def duckdb_answers(source: Path, db: Path) -> dict[str, list[tuple]]:
+    with finops.connect(db) as con:
+        finops.ingest_aws(con, source)
+        return {sql: cents(con.execute(sql).fetchall()) for sql in (TEAM_TOTALS, JOB_TOTALS, COST_TOTALS)}
+
+
+def spark_answers(session) -> dict[str, list[tuple]]:
+    return {sql: cents(tuple(r) for r in session.sql(sql).collect()) for sql in (TEAM_TOTALS, JOB_TOTALS, COST_TOTALS)}
+
+
+@pytest.mark.parametrize("shape", ["cur2", "legacy"])
+def test_spark_builds_the_same_totals_per_team_and_training_job_as_duckdb(spark, bills, shape, tmp_path):
+    expected = duckdb_answers(bills[shape], tmp_path / "w.duckdb")
+    engine.build(spark, shape, source=str(bills[shape]), targets=TARGETS)
+    got = spark_answers(spark)
+    assert got[COST_TOTALS] == expected[COST_TOTALS]
+    assert got[TEAM_TOTALS] == expected[TEAM_TOTALS]
+    assert got[JOB_TOTALS] == expected[JOB_TOTALS]
+    assert len(expected[JOB_TOTALS]) > 5 and len(expected[TEAM_TOTALS]) > 2  # the month has jobs and teams
+    # the marts are Parquet files where Spark keeps tables: DuckDB (finops query, the report) reads them back
+    with finops.connect(tmp_path / "linked.duckdb") as con:
+        link_parquet_tables(con, {name: engine.table_path(spark, shape, name) for name in TARGETS})
+        assert {sql: cents(con.execute(sql).fetchall()) for sql in expected} == expected
+
+
+def test_a_restated_month_replaces_its_billing_period_as_duckdb_does(spark, tmp_path):
+    source = tmp_path / "cur2"
+    write_cur2(source, rows=500, seed=4)
+    engine.build(spark, "restated", source=str(source), targets=["costs"])
+    with finops.connect(tmp_path / "w.duckdb") as con:
+        finops.ingest_aws(con, source)
+        write_cur2(source, rows=500, seed=4, cost_scale=1.5, final=True)  # AWS restates the month in place
+        finops.ingest_aws(con, source)
+        expected = cents(con.execute(COST_TOTALS).fetchall())
+    first = cents(tuple(r) for r in spark.sql(COST_TOTALS).collect())
+    engine.build(spark, "restated", source=str(source), targets=["costs"])
+    assert cents(tuple(r) for r in spark.sql(COST_TOTALS).collect()) == expected != first
+
+
+def test_a_path_without_cur_parquet_is_one_line(spark, tmp_path):
+    with pytest.raises(FinopsError, match="no CUR Parquet files readable here"):
+        engine.build(spark, "empty", source=str(tmp_path / "nothing"), targets=["costs"])
+
+
+def test_finops_build_on_spark_links_the_marts_for_finops_query(spark, bills, run):
+    code, _, err = run("build", "--engine", "spark", "--source", str(bills["cur2"]), "--target-schema", "cli",
+                       "--model", "training_jobs")
+    assert code == 0, err
+    code, out, _ = run("query", "select count(*) as jobs, sum(gpu_hours) > 0 as gpus from training_jobs", "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "jobs,gpus" and out.splitlines()[1].endswith(",True")
+    assert int(out.splitlines()[1].split(",")[0]) > 5
