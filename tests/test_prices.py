@@ -293,3 +293,30 @@ def test_a_price_seen_on_the_bill_beats_the_refreshed_and_the_bundled_one(con, t
         ("on_demand", bill_rate, "bill: public on-demand rate of on-demand usage, last 30 days", dt.date(2026, 10, 1)),
         ("spot", Decimal("9.6"), "bill: rate paid for spot usage, last 30 days", dt.date(2026, 10, 1)),
     ]
+
+
+def test_gcp_gpu_prices_seen_on_the_bill_beat_the_snapshot(con, exports):
+    finops.ingest_gcp(con, exports["parquet"])
+    seen = con.execute(
+        """select item, region, price_kind, unit_price, source from prices
+           where provider = 'Google Cloud' and source like 'bill:%' order by all"""
+    ).fetchall()
+    assert seen, "the generated export bills GPU SKUs the snapshot prices"
+    item, region, kind, unit_price, _ = seen[0]
+    # the same rate computed by hand from costs: the key's last 30 days on the bill
+    (expected,) = con.execute(
+        """with usage as (
+               select cast(ChargePeriodStart as date) as day, PricingQuantity as hours,
+                      case when ? = 'spot' then EffectiveCost else coalesce(nullif(ListCost, 0), BilledCost) end as cost
+               from costs
+               where SkuMeter = ? and RegionId = ? and ChargeCategory = 'Usage' and x_RowKind = 'line_item'
+                 and PricingUnit = 'Hours' and PricingQuantity > 0)
+           select cast(sum(cost) / sum(hours) as decimal(38, 10)) from usage
+           where day > (select max(day) from usage) - interval 30 day""",
+        [kind, item, region],
+    ).fetchone()
+    assert unit_price == expected
+    (snapshot,) = con.execute(
+        "select unit_price_usd from gcp_sku_prices where sku_description = ? and region = ?", [item, region]
+    ).fetchone()
+    assert float(unit_price) != snapshot

@@ -74,24 +74,35 @@ allocated as (
 
 ),
 
-shared as (
+-- only rows a commitment covered share its fee: windows over just those (most rows are not)
+shared_fees as (
 
     select
         allocated.*,
         -- the last covered row of the hour takes the rounding remainder, so the fee moves exactly
         case
-            when raw_share is null then 0
             when row_number() over hour_order = count(*) over hour_rows
                 then hour_fee - sum(raw_share) over hour_rows + raw_share
             else raw_share
         end                                            as fee_share
     from allocated
+    where raw_share is not null
     window
-        hour_rows as (partition by billing_account_id, usage_start_time, region_id, raw_share is null),
+        hour_rows as (partition by billing_account_id, usage_start_time, region_id),
         hour_order as (
-            partition by billing_account_id, usage_start_time, region_id, raw_share is null
+            partition by billing_account_id, usage_start_time, region_id
             order by sku_id, resource_global_name, cost, export_time
         )
+
+),
+
+shared as (
+
+    select * from shared_fees
+    union all
+    select allocated.*, cast(0 as decimal(38, 10))    as fee_share
+    from allocated
+    where raw_share is null
 
 ),
 

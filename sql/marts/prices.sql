@@ -64,8 +64,8 @@ bundled as (
 
 bill_usage as (
 
-    -- hourly instance usage of the instance types the price table covers: on demand at its public
-    -- on-demand cost, spot at what it cost
+    -- hourly usage of what the price table covers (AWS instance types, GCP GPU SKUs): on demand at
+    -- its public on-demand cost, spot at what it cost
     select
         ProviderName                                        as provider,
         x_ProductCode                                       as service,
@@ -86,6 +86,30 @@ bill_usage as (
       and ConsumedQuantity > 0
       and RegionId is not null
       and x_InstanceType in (select item from bundled where provider = 'AWS')
+
+    union all
+
+    -- Google Cloud bills a GPU by its own SKU per hour; a spot GPU is a SKU of its own
+    select
+        ProviderName                                        as provider,
+        ServiceName                                         as service,
+        SkuMeter                                            as item,
+        RegionId                                            as region,
+        case when SkuMeter like '%Spot Preemptible%' then 'spot' else 'on_demand' end as price_kind,
+        cast(ChargePeriodStart as date)                     as charge_date,
+        PricingQuantity                                     as hours,
+        case
+            when SkuMeter like '%Spot Preemptible%' then EffectiveCost
+            else coalesce(nullif(ListCost, 0), BilledCost)
+        end                                                 as cost
+    from costs
+    where ProviderName = 'Google Cloud'
+      and ChargeCategory = 'Usage'
+      and x_RowKind = 'line_item'
+      and PricingUnit = 'Hours'
+      and PricingQuantity > 0
+      and RegionId is not null
+      and SkuMeter in (select item from bundled where provider = 'Google Cloud')
 
 ),
 

@@ -1,0 +1,128 @@
+"""Bills for the benchmark, generated once and cached in bench/.cache/bills/.
+
+The line items come from finops.generate (AWS: SageMaker jobs, endpoints and notebooks, GPU
+instances, Savings Plans, RIs, tax, messy tags; more rows means more teams, jobs and endpoints,
+so tag cardinality grows with size) and finops.generate_gcp (Vertex AI, GPU VMs, credits). Each
+bill is written in the layout its provider delivers, so ingest does its real discovery work.
+A bill is cached under a name made of its arguments and marked complete only once fully written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+BILLS = CACHE / "bills"
+
+SHAPES = ("cur2", "legacy", "gcp", "gcp-jsonl")
+DATA_SUFFIXES = {"cur2": ".parquet", "legacy": ".csv.gz", "gcp": ".parquet", "gcp-jsonl": ".json.gz"}
+PERIOD = "2026-10"
+YEAR = ["2025-11", "2025-12"] + [f"2026-{m:02d}" for m in range(1, 11)]  # twelve months up to PERIOD
+RESTATED = "2026-09"  # AWS restates a closed month; here the one before the latest
+
+
+def month(shape: str, rows: int, seed: int, period: str = PERIOD) -> Path:
+    """Directory holding one month of ``rows`` line items in ``shape`` (see SHAPES)."""
+    root = BILLS / f"{shape}-{rows}-{seed}-{period}"
+    return _cached(root, lambda: _write(shape, root, period, rows, seed))
+
+
+def restated(rows: int, seed: int, period: str = RESTATED) -> Path:
+    """The month-end re-delivery of a CUR 2.0 month: new execution id, invoice ids, costs +2 %."""
+    from finops import generate
+
+    root = BILLS / f"cur2-{rows}-{seed}-{period}-restated"
+    return _cached(root, lambda: generate.write_cur2(root, period, rows=rows, seed=seed, final=True, cost_scale=1.02))
+
+
+def data_files(root: Path, shape: str) -> list[Path]:
+    """The bill's data files (not manifests), for DuckDB's raw load of the same bytes."""
+    return sorted(p for p in root.rglob("*") if p.name.endswith(DATA_SUFFIXES[shape]))
+
+
+def link_tree(roots: list[Path], dest: Path) -> Path:
+    """Hard-link every file of ``roots`` into one tree at ``dest``; later roots replace earlier
+    files of the same path, as a re-delivery overwrites them in the bucket. Costs no disk."""
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and path.name != ".complete":
+                target = dest / path.relative_to(root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.unlink(missing_ok=True)
+                os.link(path, target)
+    return dest
+
+
+def peer_input(legacy: Path) -> Path:
+    """The legacy CUR's line items as the Parquet dataset focus-converter 1.0.0 reads.
+
+    It cannot read AWS's CSV headers (``lineItem/UsageAccountId``): its rules name the Athena
+    columns of the Parquet CUR. So the same CSV files are re-encoded with those names, plus three
+    columns its rules spell differently from AWS (``..._arn`` for ``..._a_r_n``,
+    ``product_purchase_option``) and ``reservation_total_reserved_units``, which its validation
+    requires and this account's bill does not carry. Not timed: it only gives the peer a format it
+    supports.
+    """
+    import duckdb
+
+    from finops.cur_schema import snake_case
+
+    root = legacy.with_name(legacy.name + "-focus-converter")
+
+    def write() -> None:
+        root.mkdir(parents=True)
+        con = duckdb.connect()
+        files = [str(p) for p in data_files(legacy, "legacy")]
+        headers = [r[0] for r in con.execute(f"describe select * from read_csv({files!r})").fetchall()]
+        columns = [f'"{h}" as {snake_case(h)}' for h in headers] + [
+            '"savingsPlan/SavingsPlanARN" as savings_plan_savings_plan_arn',
+            '"reservation/ReservationARN" as reservation_reservation_arn',
+            '"pricing/purchaseOption" as product_purchase_option',
+            "cast(null as double) as reservation_total_reserved_units",
+        ]
+        con.execute(f"copy (select {', '.join(columns)} from read_csv({files!r})) "
+                    f"to '{root / 'part-0.parquet'}' (format parquet, compression snappy)")
+        con.close()
+
+    return _cached(root, write)
+
+
+def _write(shape: str, root: Path, period: str, rows: int, seed: int) -> None:
+    from finops import generate
+
+    if shape == "cur2":
+        generate.write_cur2(root, period, rows=rows, seed=seed)
+    elif shape == "legacy":
+        generate.write_legacy_cur(root, period, rows=rows, seed=seed)
+    else:
+        _write_gcp(root, period, rows, seed, "parquet" if shape == "gcp" else "jsonl.gz")
+
+
+def _write_gcp(root: Path, period: str, rows: int, seed: int, fmt: str) -> None:
+    """One file per UTC usage day, as an export job splits a big table into many files: each call
+    plans the whole month but materialises one day, so memory stays flat from 1M to 10M rows."""
+    from finops.generate_gcp import first_day, write_gcp_export
+
+    year, mon = (int(x) for x in period.split("-"))
+    following = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"
+    # a Pacific-time invoice month covers the UTC days from the eve of its first full day
+    day, last = first_day(period) - timedelta(days=1), first_day(following) - timedelta(days=1)
+    suffix = "parquet" if fmt == "parquet" else "json.gz"
+    k = 0
+    while day <= last:
+        write_gcp_export(root / f"billing-export-{k:012d}.{suffix}", period, rows=rows, seed=seed, fmt=fmt, days=[day])
+        day, k = day + timedelta(days=1), k + 1
+
+
+def _cached(root: Path, write: Callable[[], object]) -> Path:
+    if not (root / ".complete").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        started = time.perf_counter()
+        write()
+        (root / ".complete").write_text(f"generated in {time.perf_counter() - started:.1f}s\n")
+    return root
