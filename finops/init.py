@@ -42,7 +42,7 @@ report_dir = "reports"
 
 [duckdb]
 # Cap DuckDB's memory (it spills to disk beyond it) and its threads on a shared host.
-# memory_limit = "3GB"   # the default; raise it on a big host for speed
+# memory_limit = "4GB"   # default: DuckDB's own, 80 % of RAM
 # threads = 4
 
 [attribution]

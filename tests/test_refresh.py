@@ -278,10 +278,6 @@ def test_duckdb_settings_are_applied(tmp_path, monkeypatch):
     assert con.execute("select current_setting('threads')").fetchone()[0] == 2
     assert con.execute("select current_setting('memory_limit')").fetchone()[0] in ("488.2 MiB", "512.0 MB")
     con.close()
-    write_config(tmp_path, monkeypatch, "[duckdb]\nthreads = 2\n")
-    con = finops.connect(tmp_path / "w.duckdb")  # unset: finops's cap, not DuckDB's 80 % of RAM
-    assert con.execute("select current_setting('memory_limit')").fetchone()[0] in ("2.7 GiB", "3.0 GB")
-    con.close()
 
 
 def test_no_email_on_doubtful_data(run, db, tmp_path, monkeypatch, smtp_server):
