@@ -93,7 +93,7 @@ def _currencies(con: duckdb.DuckDBPyConnection) -> CheckResult:
 
 
 def has_costs(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the models were built (``costs`` exists), which the totals check and refresh need."""
+    """Whether the models were built (``costs`` exists), which the totals check needs."""
     (count,) = con.execute("select (select count(*) from duckdb_tables() where table_name = 'costs') "
                            "+ (select count(*) from duckdb_views() where view_name = 'costs')").fetchone()
     return bool(count)

@@ -249,7 +249,7 @@ def needs_build(con: duckdb.DuckDBPyConnection) -> bool:
     macros = (resource_dir("sql") / "macros.sql").read_text(encoding="utf-8")
     fingerprint = _fingerprint(models, macros, (load_attribution(), load_idle()))
     incremental = [m.name for m in models if m.materialized == "incremental"]
-    if not con.execute("select count(*) from duckdb_tables() where table_name = 'build_state'").fetchone()[0]:
+    if not _exists(con, "build_state"):
         return True
     built = con.execute("select model, fingerprint from build_state group by all").fetchall()
     # a warehouse without loads has no build_state rows: it needs a build only if never built
