@@ -97,10 +97,17 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--engine", choices=("duckdb", "spark", "bigquery"), default="duckdb",
                        help="where to build (default: duckdb, the warehouse file); see docs/scale-out.md")
     build.add_argument("--source", metavar="PATH|TABLE",
-                       help="spark: CUR Parquet to land first (path or s3a://); bigquery: the billing export table, read in place")
+                       help="spark: CUR or GCP billing export Parquet to land first (path or s3a://); bigquery: the billing export table, read in place")
     build.add_argument("--spark-master", metavar="URL", default="local[2]", help="spark: the master (default: local[2])")
+    build.add_argument("--spark-conf", action="append", metavar="KEY=VALUE",
+                       help="spark: any Spark setting, e.g. spark.jars.packages=org.apache.hadoop:hadoop-aws:3.4.1; repeat for more")
     build.add_argument("--spark-warehouse", metavar="DIR", help="spark: where tables live (default: Spark's spark.sql.warehouse.dir)")
     build.add_argument("--target-schema", metavar="NAME", default="finops", help="spark: the schema the tables go to (default: finops)")
+    build.add_argument("--table-format", choices=("parquet", "iceberg"), default="parquet",
+                       help="spark: write the landing tables and marts as plain Parquet (default) or commit them to Iceberg tables")
+    build.add_argument("--iceberg-catalog", metavar="NAME",
+                       help="spark: the pyiceberg catalog (from .pyiceberg.yaml or PYICEBERG_CATALOG__NAME__* variables; "
+                       "default: pyiceberg's default catalog)")
     build.add_argument("--project", help="bigquery: the Google Cloud project that runs the jobs")
     build.add_argument("--dataset", default="finops", help="bigquery: the dataset the tables go to (default: finops)")
     build.add_argument("--model", action="append", metavar="NAME",

@@ -133,7 +133,7 @@ def _file_inputs(con: duckdb.DuckDBPyConnection, paths: list[Path], uris: list[s
             reader = _json_reader(ps)
         elif fmt == "parquet":
             for p, u in members:  # a Parquet file of some other table: say so before reading rows
-                _check_required(_types(con, _parquet_reader((p,)), FileSet((p,), (u,), fmt)), u)
+                check_required(_types(con, _parquet_reader((p,)), FileSet((p,), (u,), fmt)), u)
             reader = _parquet_reader(ps)
         else:
             inputs.extend(_avro_inputs(con, members))
@@ -155,7 +155,7 @@ def _avro_inputs(con: duckdb.DuckDBPyConnection, members: list[tuple[Path, str]]
         con.register(name, table)
         files = FileSet((path,), (uri,), "avro")
         types = _types(con, name, files)
-        _check_required(types, uri)
+        check_required(types, uri)
         inputs.append(_Input(name, types, files, sql_literal(uri)))
     return inputs
 
@@ -168,7 +168,8 @@ def _types(con: duckdb.DuckDBPyConnection, reader: str, files: FileSet) -> dict[
         raise _diagnose(files, exc) from None
 
 
-def _check_required(types: dict[str, duckdb.DuckDBPyType], label: str) -> None:
+def check_required(types: dict[str, duckdb.DuckDBPyType], label: str) -> None:
+    """One line naming what is missing before a row is read (also the Spark engine's check)."""
     missing = [c for c in REQUIRED if c not in types]
     if len(missing) == len(REQUIRED) or "billing_account_id" in missing and "cost" in missing:
         raise FinopsError(f"{label}: not a Cloud Billing export (no billing_account_id, cost or credits columns)")
@@ -263,21 +264,25 @@ def _convert(found: tuple[str, duckdb.DuckDBPyType] | None, kind: str, name: str
     return f"cast(list_transform({expr}, lambda e: {{{', '.join(parts)}}}) as {KIND_TYPES[kind]})"
 
 
-def _select_list(source: _Input) -> str:
+def normalised_select(relation: str, types: dict[str, duckdb.DuckDBPyType], label: str, filename: str) -> str:
+    """DuckDB SQL selecting raw_gcp_billing's columns (but x_load_id) from ``relation`` of ``types``.
+
+    Public because the Spark engine compiles this very query to land exports: one typing rule for
+    every engine. ``label`` names the source in errors, ``filename`` is the x_source_file expression."""
     parts = [
-        f"{_convert(_locate(source.types, path), kind, '.'.join(path), source.files.label())} as {name}"
+        f"{_convert(_locate(types, path), kind, '.'.join(path), label)} as {name}"
         for name, (path, kind) in FIELDS.items()
     ]
-    parts.append(f"{source.filename} as x_source_file")
-    return ", ".join(parts)
-
-
-def _normalised(source: _Input) -> str:
+    parts.append(f"{filename} as x_source_file")
     return (
         f"select *, date_trunc('day', usage_start_time) as usage_day, "
         f"date_trunc('day', usage_start_time) + interval 1 day as usage_day_end "
-        f"from (select {_select_list(source)} from {source.sql})"
+        f"from (select {', '.join(parts)} from {relation})"
     )
+
+
+def _normalised(source: _Input) -> str:
+    return normalised_select(source.sql, source.types, source.files.label(), source.filename)
 
 
 # --------------------------------------------------------------------------------------------
@@ -503,7 +508,7 @@ def _ingest_bigquery(con: duckdb.DuckDBPyConnection, location: str, client: obje
     files = FileSet((Path(location),), (location,), "bigquery")
     rel = con.sql("select * from _gcp_bq_rows limit 0")
     types = dict(zip(rel.columns, rel.types))
-    _check_required(types, location)
+    check_required(types, location)
     source = _Input("_gcp_bq_rows", types, files, sql_literal(location))
     try:
         result = _land_changed(con, [source], location)

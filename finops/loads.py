@@ -82,6 +82,19 @@ def already_loaded(con: duckdb.DuckDBPyConnection, delivery_id: str) -> bool:
     return row[0] > 0 and row[1] == 0
 
 
+def periods_sql(landing: LandingTable, relation: str) -> str:
+    """Per billing period (GCP: usage day) of ``relation``, a landing table's rows: the loads log's
+    provider, billing_account_id, billing_period_start and _end, row_count, source_total, currency."""
+    t = landing
+    return (
+        f"select {t.provider} as provider, {t.account} as billing_account_id, {t.period_start} as billing_period_start, "
+        f"max({t.period_end}) as billing_period_end, count(*) as row_count, "
+        f"cast(sum({t.total}) as decimal(38, 10)) as source_total, "
+        f"string_agg(distinct {t.currency}, ',' order by {t.currency}) as currency "
+        f"from {relation} group by {t.provider}, {t.account}, {t.period_start}"
+    )
+
+
 def replace_periods(
     con: duckdb.DuckDBPyConnection,
     landing: LandingTable,
@@ -95,12 +108,7 @@ def replace_periods(
     """Make the rows of ``load_id`` the only copy of each period they cover, and log the load."""
     t = landing
     groups = con.execute(
-        f"""
-        select {t.provider}, {t.account}, {t.period_start}, max({t.period_end}),
-               count(*), sum({t.total}), string_agg(distinct {t.currency}, ',' order by {t.currency})
-        from {t.table} where x_load_id = ? group by all order by all
-        """,
-        [load_id],
+        f"{periods_sql(t, f'(select * from {t.table} where x_load_id = ?)')} order by all", [load_id]
     ).fetchall()
     result = LoadResult(source, shape)
     for provider, account, start, end, rows, total, currency in groups:

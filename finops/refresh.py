@@ -34,6 +34,7 @@ from . import models
 from .check import run_checks
 from .errors import FinopsError
 from .refresh_config import Config, SourceSetting
+from .report_config import EmailSettings, load_email_settings
 from .storage import StorageError, write_text_atomically
 from .warehouse import first_line, sql_literal, transaction
 
@@ -191,14 +192,20 @@ def _report_current(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
 
 def _email_due(con: duckdb.DuckDBPyConnection, config: Config, week: str) -> bool:
     """Whether the email step has something to do for ``week``: send it, or report an unconfirmed send."""
-    from .report_config import load_email_settings
+    earlier = _send_record(con, week)
+    return bool(_email_settings(config).to) and (earlier is None or earlier[0] != "sent")
 
-    settings = load_email_settings(config.path) if config.path else load_email_settings()
-    if not settings.to:
-        return False
+
+def _email_settings(config: Config) -> EmailSettings:
+    return load_email_settings(config.path) if config.path else load_email_settings()
+
+
+def _send_record(con: duckdb.DuckDBPyConnection, week: str) -> tuple | None:
+    """(status, Message-ID, attempted at) of the week's send, if one was begun."""
     if not con.execute("select count(*) from duckdb_tables() where table_name = 'sent_reports'").fetchone()[0]:
-        return True
-    return con.execute("select count(*) from sent_reports where week = ? and status = 'sent'", [week]).fetchone()[0] == 0
+        return None
+    return con.execute("select status, message_id, strftime(attempted_at, '%Y-%m-%d %H:%M') from sent_reports "
+                       "where week = ?", [week]).fetchone()
 
 
 def _write(target: Path, html: str) -> str:
@@ -214,9 +221,8 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
     duplicates checks fail (a wrong total in Monday's email is worse than no email). At most once:
     see the module's docstring for the "sending" record."""
     from .mail import DeliveryUnknown, new_message_id, send_report
-    from .report_config import load_email_settings
 
-    settings = load_email_settings(config.path) if config.path else load_email_settings()
+    settings = _email_settings(config)
     if not settings.to:
         return "no [email] to, not sent"
     if result.failed:
@@ -226,8 +232,7 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
         raise FinopsError(f"not sent: check {doubtful[0].name} failed: {doubtful[0].detail}")
     with transaction(con):  # each write commits on its own (the "sending" record must precede the send)
         _create(con, "sent_reports", SENT_DDL, SENT_COMMENTS, SENT_UPGRADE)
-    earlier = con.execute("select status, message_id, strftime(attempted_at, '%Y-%m-%d %H:%M') from sent_reports "
-                          "where week = ?", [report.week]).fetchone()
+    earlier = _send_record(con, report.week)
     if earlier and earlier[0] == "sent":
         return "already sent"
     if earlier and not resend_unconfirmed:

@@ -61,6 +61,11 @@ class Report:
     text: str
 
 
+def reads(relation: str) -> bool:
+    """Whether the report reads ``relation``: what an engine that keeps its tables must hand back."""
+    return relation.startswith(("report_", *OPTIONAL_SECTIONS.values()))
+
+
 def parse_week(text: str) -> str:
     """Validate an ISO week such as 2026-W44 (a usage error otherwise)."""
     match = re.fullmatch(r"(\d{4})-W(\d{2})", text.strip())

@@ -70,6 +70,16 @@ class Source:
             self._fetched[f.uri] = target
         return self._fetched[f.uri]
 
+    def local_copy(self, suffix: str) -> Path:
+        """Every file ending in ``suffix``, fetched where needed; the local folder that mirrors the
+        source, for readers that take a folder (Spark)."""
+        wanted = [f for f in self.files if f.name.endswith(suffix)]
+        if not wanted:
+            raise FinopsError(f"{self.root}: no {suffix} files here")
+        for f in wanted:
+            self.local_path(f)
+        return self._tmp if self._tmp is not None else Path(self.root)
+
     def release(self, f: SourceFile) -> None:
         """Delete a downloaded copy once landed, so a year of S3 deliveries never fills the disk."""
         local = self._fetched.pop(f.uri, None)

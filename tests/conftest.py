@@ -8,6 +8,7 @@ import gzip
 import json
 import shutil
 import socket
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,28 @@ def exports(tmp_path_factory) -> dict[str, Path]:
         write_gcp_export(folder / f"000000000001.{suffix}", "2026-10", rows=2500, seed=4)
         out[fmt] = folder
     return out
+
+
+def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
+    """The weekly report's every section for ``week``, money to the cent, less the ``ignore``d
+    columns: what another engine's marts must reproduce."""
+    from finops.report import report_data
+    from finops.report_config import ReportSettings
+
+    data = report_data(con, week, ReportSettings())
+
+    def rounded(value, column: str = ""):
+        if "share" in column and value is not None:  # a DOUBLE in DuckDB, a DECIMAL in Spark
+            return round(float(value), 4)
+        if isinstance(value, Decimal):
+            return value.quantize(Decimal("0.01"))
+        if isinstance(value, dict):
+            return {k: rounded(v, k) for k, v in value.items() if k != "description" and k not in ignore}
+        if isinstance(value, (list, tuple)):
+            return [rounded(v) for v in value]
+        return value
+
+    return rounded(data)
 
 
 def free_port() -> int:

@@ -3,10 +3,21 @@ in place, and the incremental table replaces only changed days. The client is a 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
 import sqlglot
 from sqlglot import exp
 
+import finops
 from finops.engines import bigquery
+from finops.errors import FinopsError
+from finops.models import load_models
+from finops.report import latest_week_with_data
+
+from .conftest import report_figures
 
 EXPORT = "billing-proj.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF"
 
@@ -62,3 +73,62 @@ def test_a_map_column_lands_as_the_exports_key_value_array():
 
 def _is_cte(statement: exp.Expression, name: str) -> bool:
     return name in {cte.alias_or_name for cte in statement.find_all(exp.CTE)}
+
+
+class Warehouse(Recorder):
+    """A recorder that answers ``select * from `dataset.table``` from a DuckDB file's table, typed as
+    BigQuery's client returns it: DECIMAL(38, 10) is BIGNUMERIC there, Arrow decimal256(76, 38)."""
+
+    def __init__(self, con, missing: str = ""):
+        super().__init__()
+        self.con, self.missing, self.table = con, missing, ""
+
+    def query(self, sql, job_config=None):  # noqa: ANN001, ARG002
+        self.queries.append(sql)
+        self.table = re.fullmatch(r"select \* from `[\w.-]+\.(\w+)`", sql)[1]
+        if self.table == self.missing:
+            raise LookupError(f"Not found: Table my-proj:finops.{self.table} was not found in location US\nmore")
+        return self
+
+    def result(self):
+        return self
+
+    def to_arrow(self):
+        table = self.con.table(self.table).to_arrow_table()
+        return table.cast(pa.schema([
+            f.with_type(pa.decimal256(76, 38)) if pa.types.is_decimal(f.type) and f.type.scale > 9 else f
+            for f in table.schema
+        ]))
+
+
+@pytest.fixture(scope="module")
+def gcp_warehouse(exports, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("bq") / "gcp.duckdb"
+    with finops.connect(db) as con:
+        finops.ingest_gcp(con, exports["parquet"])
+    return db
+
+
+def test_the_report_marts_read_back_from_bigquery_give_the_same_report(gcp_warehouse, tmp_path):
+    with finops.connect(gcp_warehouse, read_only=True) as source, finops.connect(tmp_path / "back.duckdb") as back:
+        week = latest_week_with_data(source)
+        copied = bigquery.read_back(back, Warehouse(source), "my-proj.finops", load_models())
+        assert {"report_weekly_headline", "report_anomalies", "savings_opportunities", "idle_gpu_weekly"} <= {m.name for m in copied}
+        assert not {"costs", "allocated_costs", "workload_costs"} & {m.name for m in copied}  # line items stay in BigQuery
+        expected = report_figures(source, week)
+        assert report_figures(back, week) == expected
+        assert expected["headline"]["EffectiveCost"] > 0 and expected["training"] and expected["freshness"]
+        assert back.execute("select typeof(EffectiveCost) from report_weekly_headline limit 1").fetchone() == ("DECIMAL(38,10)",)
+        comment = back.execute("select comment from duckdb_tables() where table_name = 'report_anomalies'").fetchone()[0]
+        assert comment.startswith("Each UTC day's EffectiveCost")
+
+
+def test_a_mart_missing_in_bigquery_is_one_line_and_nothing_is_copied(gcp_warehouse, tmp_path):
+    with finops.connect(gcp_warehouse, read_only=True) as source, finops.connect(tmp_path / "back.duckdb") as back:
+        with pytest.raises(FinopsError) as failure:
+            bigquery.read_back(back, Warehouse(source, missing="report_weekly_headline"), "my-proj.finops", load_models())
+        assert str(failure.value) == (
+            "my-proj.finops.report_weekly_headline: cannot read it back from BigQuery: "
+            "Not found: Table my-proj:finops.report_weekly_headline was not found in location US"
+        )
+        assert back.execute("select count(*) from duckdb_tables() where table_name like 'report_%'").fetchone() == (0,)

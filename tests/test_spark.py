@@ -13,6 +13,10 @@ from finops.engines import spark as engine
 from finops.engines.readback import link_parquet_tables
 from finops.errors import FinopsError
 from finops.generate import write_cur2, write_legacy_cur
+from finops.report import latest_week_with_data
+
+from .conftest import report_figures
+from .test_s3 import upload
 
 ROWS = 2000  # as tests/test_generate.py
 TARGETS = ["costs", "workload_costs", "training_jobs"]
@@ -93,3 +97,47 @@ def test_finops_build_on_spark_links_the_marts_for_finops_query(spark, bills, ru
     code, out, _ = run("query", "select count(*) as jobs, sum(gpu_hours) > 0 as gpus from training_jobs", "--format", "csv")
     assert code == 0 and out.splitlines()[0] == "jobs,gpus" and out.splitlines()[1].endswith(",True")
     assert int(out.splitlines()[1].split(",")[0]) > 5
+
+
+def test_every_mart_builds_on_spark_and_the_weekly_report_reads_the_same(spark, bills, run, db, tmp_path):
+    with finops.connect(tmp_path / "w.duckdb") as con:
+        finops.ingest_aws(con, bills["cur2"])
+        week = latest_week_with_data(con)
+        expected = report_figures(con, week, ignore=("last_loaded_at",))
+    code, _, err = run("build", "--engine", "spark", "--source", str(bills["cur2"]), "--target-schema", "every")
+    assert code == 0, err
+    with finops.connect(db) as con:
+        assert report_figures(con, week, ignore=("last_loaded_at",)) == expected
+        assert expected["headline"]["EffectiveCost"] > 0 and expected["savings"] and expected["idle_gpus"]
+        described = con.execute("select comment from duckdb_views() where view_name = 'report_weekly_headline'").fetchone()
+        assert described[0].startswith("The weekly report's headline")  # the linked marts carry the models' docs
+    code, out, err = run("report", "--week", week, "--out", str(tmp_path / "report.html"))
+    assert code == 0, err
+    assert (tmp_path / "report.html").read_text().count(week) >= 1
+
+
+def test_an_s3_source_is_fetched_when_local_spark_has_no_s3_filesystem(spark, bills, aws_env, monkeypatch, tmp_path):
+    # pyspark has no hadoop-aws: in local mode the driver fetches the objects, as `finops ingest` does
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_env)
+    upload(aws_env, "billing-spark", bills["cur2"], "exports")
+    expected = duckdb_answers(bills["cur2"], tmp_path / "w.duckdb")
+    engine.build(spark, "s3", source="s3a://billing-spark/exports", targets=["costs"])
+    assert cents(tuple(r) for r in spark.sql(COST_TOTALS).collect()) == expected[COST_TOTALS]
+    assert [tuple(r) for r in spark.sql("select distinct x_source_file from raw_aws_cur").collect()] == [
+        ("s3a://billing-spark/exports",)]
+    landed = spark.sql("select count(*) from raw_aws_cur").collect()[0][0]
+    assert [tuple(r) for r in spark.sql("select source, row_count from loads").collect()] == [
+        ("s3a://billing-spark/exports", landed)]
+
+
+def test_spark_settings_reach_the_session_but_not_those_the_models_rest_on(spark, run):
+    code, _, err = run("build", "--engine", "spark", "--model", "prices", "--target-schema", "conf",
+                       "--spark-conf", "spark.sql.shuffle.partitions=7")
+    assert code == 0, err
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "7"
+    code, _, err = run("build", "--engine", "spark", "--spark-conf", "spark.sql.session.timeZone=Europe/Paris")
+    assert code == 1 and err.strip().splitlines() == [err.strip()]
+    assert "--spark-conf spark.sql.session.timeZone: finops sets it to UTC" in err
+    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    code, _, err = run("build", "--engine", "spark", "--spark-conf", "spark.executor.memory")
+    assert code == 2 and "--spark-conf takes KEY=VALUE" in err

@@ -14,6 +14,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 
@@ -106,6 +107,19 @@ def build(
         if model.materialized != "seed":
             _run(client, statements(model, dataset, source), f"{model.path}: model {model.name}")
     return models
+
+
+def read_back(con: duckdb.DuckDBPyConnection, client: object, dataset: str, built: list[Model]) -> list[Model]:
+    """Copy the marts the weekly report reads from ``dataset`` into ``con``, with the models' comments,
+    so `finops report` and `finops email` run on a DuckDB file; query the other marts in BigQuery."""
+    from ..models import document
+    from ..report import reads
+    from .readback import copy_bigquery_tables
+
+    marts = [m for m in built if m.layer == "marts" and reads(m.name)]
+    copy_bigquery_tables(con, client, dataset, [m.name for m in marts])
+    document(con, marts)
+    return marts
 
 
 def load_inputs(client: object, dataset: str, models: list[Model], attribution: Attribution | None, idle: Idle | None,

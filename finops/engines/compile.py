@@ -39,8 +39,6 @@ def compile_sql(sql: str, engine: str) -> str:
         return sql
     tree = sqlglot.parse_one(sql, read="duckdb")
     tree = _expand(tree, macros(engine), engine)
-    if engine in ("spark", "bigquery"):
-        tree = _unpivot_as_select(tree)
     if engine == "bigquery":
         tree = _nulls_last_for_bigquery(tree)
     return tree.sql(dialect=engine, pretty=True, unsupported_level=ErrorLevel.RAISE)
@@ -96,23 +94,6 @@ def _expand(node: exp.Expression, table: tuple[Macro, ...], engine: str) -> exp.
         elif isinstance(value, list):
             node.set(key, [_expand(v, table, engine) if isinstance(v, exp.Expression) else v for v in value])
     return node
-
-
-def _unpivot_as_select(tree: exp.Expression) -> exp.Expression:
-    """DuckDB's UNPIVOT statement (``unpivot t on a, b into name n value v``) as the standard
-    ``select * from t unpivot (v for n in (a, b))`` Spark and BigQuery read; NULLs dropped on all three."""
-    for pivot in list(tree.find_all(exp.Pivot)):
-        into = pivot.args.get("into")
-        if not (pivot.args.get("unpivot") and into and isinstance(pivot.this, exp.Table)):
-            continue
-        table = pivot.this.copy()
-        table.set("pivots", [exp.Pivot(
-            expressions=[exp.to_identifier(value.name) for value in into.expressions],
-            fields=[exp.In(this=exp.to_identifier(into.this.name), expressions=pivot.expressions)],
-            unpivot=True,
-        )])
-        pivot.replace(exp.select("*").from_(table))
-    return tree
 
 
 def _nulls_last_for_bigquery(tree: exp.Expression) -> exp.Expression:

@@ -1,14 +1,16 @@
-"""Reading marts another engine built: DuckDB views over their Parquet files.
+"""Reading marts another engine built back into a DuckDB file, so `finops query`, `finops report`
+and `finops email` run unchanged on what the engine built.
 
-Spark writes each mart as a directory of Parquet files; linking them into a DuckDB file as views
-lets `finops query`, `finops report` and `finops email` run unchanged on what the cluster built,
-reading only the (small) marts they need."""
+Spark writes each mart as a directory of Parquet files: DuckDB views over them read only the (small)
+marts a query needs. BigQuery keeps its tables to itself: the marts the report reads are copied,
+streamed as Arrow through the same client call `finops ingest gcp` uses."""
 
 from __future__ import annotations
 
 import duckdb
 
-from ..warehouse import sql_identifier, sql_literal
+from ..errors import FinopsError
+from ..warehouse import sql_identifier, sql_literal, transaction
 
 
 def duckdb_path(path: str) -> str:
@@ -18,11 +20,39 @@ def duckdb_path(path: str) -> str:
     return "s3://" + path.removeprefix("s3a://") if path.startswith("s3a://") else path
 
 
-def link_parquet_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str]) -> None:
-    """One view per table (name -> directory of Parquet files), timestamps as finops keeps them (UTC, naive)."""
+def link_parquet_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str | list[str]]) -> None:
+    """One view per table, timestamps as finops keeps them (UTC, naive).
+
+    A table is a directory of Parquet files (Spark's layout) or the list of its files (an Iceberg
+    table's current snapshot, whose directory also holds files of earlier builds)."""
     for name, path in tables.items():
-        source = f"read_parquet({sql_literal(duckdb_path(path).rstrip('/') + '/*.parquet')})"
+        if isinstance(path, str):
+            source = f"read_parquet({sql_literal(duckdb_path(path).rstrip('/') + '/*.parquet')})"
+        else:
+            source = f"read_parquet([{', '.join(sql_literal(duckdb_path(f)) for f in path)}])"
         zoned = [col for col, typ, *_ in con.execute(f"describe select * from {source}").fetchall()
                  if typ == "TIMESTAMP WITH TIME ZONE"]
         replace = ", ".join(f"cast({sql_identifier(c)} as timestamp) as {sql_identifier(c)}" for c in zoned)
         con.execute(f"create or replace view {name} as select *{f' replace ({replace})' if zoned else ''} from {source}")
+
+
+def copy_bigquery_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str, names: list[str]) -> None:
+    """Copy the tables ``names`` of ``dataset`` into DuckDB tables, all or none (they are small:
+    the report's marts). BigQuery's BIGNUMERIC, what DECIMAL(38, 10) becomes there, arrives as
+    Arrow decimal256, which DuckDB cannot read: it crosses as text and is cast back, digit for digit."""
+    import pyarrow as pa
+
+    with transaction(con):
+        for name in names:
+            try:
+                table = client.query(f"select * from `{dataset}.{name}`").result().to_arrow()
+            except Exception as exc:  # noqa: BLE001 -- google.api_core raises NotFound, Forbidden, BadRequest...
+                message = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).splitlines()[0]
+                raise FinopsError(f"{dataset}.{name}: cannot read it back from BigQuery: {message}") from None
+            wide = [f.name for f in table.schema if pa.types.is_decimal256(f.type)]
+            table = table.cast(pa.schema([f.with_type(pa.string()) if f.name in wide else f for f in table.schema]))
+            typed = ", ".join(f"cast({sql_identifier(c)} as decimal(38, 10)) as {sql_identifier(c)}" for c in wide)
+            con.register("_bigquery_rows", table)
+            con.execute(f"create or replace table {sql_identifier(name)} as "
+                        f"select *{f' replace ({typed})' if wide else ''} from _bigquery_rows")
+            con.unregister("_bigquery_rows")

@@ -15,16 +15,29 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
             from . import spark
         except ImportError:
             raise FinopsError("--engine spark needs pyspark (pip install 'finops[spark]') and Java 17+") from None
-        session = spark.session(args.spark_master, args.spark_warehouse)
-        built = spark.build(session, args.target_schema, source=args.source, targets=args.model)
+        iceberg = None
+        if args.table_format == "iceberg":  # the catalog is checked before Spark starts
+            from .iceberg import current_files, target
+
+            iceberg = target(args.iceberg_catalog, args.target_schema)
+        elif args.iceberg_catalog:
+            raise UsageError("--iceberg-catalog needs --table-format iceberg")
+        conf = dict(setting.partition("=")[::2] for setting in args.spark_conf or [])
+        if any(not key or not value for key, value in conf.items()):
+            raise UsageError("--spark-conf takes KEY=VALUE, e.g. spark.executor.memory=8g")
+        session = spark.session(args.spark_master, args.spark_warehouse, conf)
+        built = spark.build(session, args.target_schema, source=args.source, targets=args.model, iceberg=iceberg)
         if args.db:
+            from ..models import document
             from ..warehouse import connect
             from .readback import link_parquet_tables
 
             with connect(args.db) as con:
                 link_parquet_tables(con, {
-                    m.name: spark.table_path(session, args.target_schema, m.name) for m in built if spark.is_table(m)
+                    m.name: current_files(iceberg, m.name) if iceberg else spark.table_path(session, args.target_schema, m.name)
+                    for m in built if spark.is_table(m)
                 })
+                document(con, built)  # the comments `finops build` writes: the report and SQL users read them
         return built
     if not args.source or not args.project:
         raise UsageError("--engine bigquery needs --project and --source (the billing export table, PROJECT.DATASET.TABLE)")
@@ -38,4 +51,11 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
         client = client_library.Client(project=args.project)
     except Exception as exc:  # noqa: BLE001 -- google.auth's DefaultCredentialsError and friends
         raise FinopsError(f"--project {args.project}: no BigQuery client: {str(exc).splitlines()[0]}") from None
-    return bigquery.build(client, f"{args.project}.{args.dataset}", source=args.source, targets=args.model)
+    dataset = f"{args.project}.{args.dataset}"
+    built = bigquery.build(client, dataset, source=args.source, targets=args.model)
+    if args.db:
+        from ..warehouse import connect
+
+        with connect(args.db) as con:
+            bigquery.read_back(con, client, dataset, built)
+    return built

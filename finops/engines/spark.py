@@ -1,4 +1,4 @@
-"""Spark: land CUR Parquet from a path and build the same models as Parquet tables.
+"""Spark: land CUR or GCP billing export Parquet from a path and build the same models as Parquet tables.
 
 Landing reads the delivery where it lies (a local path or s3a://...) and projects it onto the
 columns of DuckDB's ``raw_aws_cur`` with the very select list ``finops ingest aws`` uses
@@ -7,6 +7,9 @@ the models downstream see the same rows. The landing table is partitioned by pay
 billing period and written with dynamic partition overwrite, so a restated month replaces its
 period as a unit, as ``finops ingest`` does. Staging and intermediate models become temporary
 views; marts (and anything materialised as a table) become Parquet tables in the target schema.
+A GCP Cloud Billing export in Parquet lands the same way into ``raw_gcp_billing`` with the select
+list of ``finops ingest gcp`` (:func:`finops.gcp.normalised_select`), partitioned by billing
+account and usage day: a re-delivered day replaces that day.
 """
 
 from __future__ import annotations
@@ -14,37 +17,50 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+import duckdb
 from sqlglot import exp
 
 from ..aws import SHAPE_FOCUS, cur_select_list, detect_shape
 from ..config import Attribution, Idle, Savings
 from ..cur_schema import REQUIRED_COLUMNS
 from ..errors import FinopsError
+from ..gcp import GCP_EXPORT, check_required, normalised_select
+from ..gcp import SHAPE as GCP_SHAPE
+from ..loads import AWS_CUR, LandingTable, periods_sql
 from ..models import Model
+from ..sources import open_source
 from ..warehouse import sql_literal
 from .compile import compile_model, compile_sql, select_models
+from .iceberg import Target, current_files, spark_path, write_table
 from .inputs import input_tables, landing_columns, table_names
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 PARTITION_COLUMNS = ("bill_payer_account_id", "bill_billing_period_start_date")
+LOADS_PARTITION_COLUMNS = ("provider", "billing_account_id", "billing_period_start")  # one row per period
+GCP_PARTITION_COLUMNS = ("billing_account_id", "usage_day")  # the export's restatement unit
 
 
-def session(master: str = "local[2]", warehouse_dir: str | None = None) -> SparkSession:
-    """A SparkSession in UTC (as DuckDB's sessions are) that overwrites only the partitions it writes."""
+# what the models' meaning rests on: UTC timestamps as DuckDB's, a landing replaces only its periods
+REQUIRED_CONF = {"spark.sql.session.timeZone": "UTC", "spark.sql.sources.partitionOverwriteMode": "dynamic"}
+
+
+def session(master: str = "local[2]", warehouse_dir: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
+    """A SparkSession in UTC (as DuckDB's sessions are) that overwrites only the partitions it writes.
+
+    ``conf`` is any other Spark setting (spark.jars.packages, spark.hadoop.fs.s3a.*, executor sizes)."""
     from pyspark.sql import SparkSession
 
-    builder = (
-        SparkSession.builder.master(master)
-        .appName("finops")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-    )
+    fixed = sorted(set(conf or {}) & set(REQUIRED_CONF))
+    if fixed:
+        raise FinopsError(f"--spark-conf {fixed[0]}: finops sets it to {REQUIRED_CONF[fixed[0]]}, the models depend on it")
+    settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false", **(conf or {}), **REQUIRED_CONF}
     if warehouse_dir:
-        builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)
+        settings["spark.sql.warehouse.dir"] = warehouse_dir
+    builder = SparkSession.builder.master(master).appName("finops")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("FATAL")  # a failed model is reported once, as a FinopsError
     return spark
@@ -69,46 +85,147 @@ def table_path(spark: SparkSession, schema: str, table: str) -> str:
     return f"{spark.conf.get('spark.sql.warehouse.dir').rstrip('/')}/{schema}.db/{table}"
 
 
-def register_tables(spark: SparkSession, schema: str, tables: dict[str, dict[str, str]]) -> None:
-    """Each table as a temporary view of its files, or empty with its columns when nothing is there yet."""
+def register_tables(spark: SparkSession, schema: str, tables: dict[str, dict[str, str]],
+                    iceberg: Target | None = None) -> None:
+    """Each table as a temporary view of its files (with ``iceberg``, those of the Iceberg table's
+    current snapshot), or empty with its columns when nothing is there yet."""
     from pyspark.sql.types import StructType
 
     for table, columns in tables.items():
         ddl = StructType.fromDDL(", ".join(f"`{name}` {spark_type(typ)}" for name, typ in columns.items()))
+        paths = [spark_path(f) for f in current_files(iceberg, table) or []] if iceberg else [table_path(spark, schema, table)]
         try:
-            frame = spark.read.schema(ddl).parquet(table_path(spark, schema, table))
+            frame = spark.read.schema(ddl).parquet(*paths)
         except Exception:  # noqa: BLE001 -- Spark's AnalysisException: no such path yet
             frame = spark.createDataFrame([], ddl)
         frame.createOrReplaceTempView(table)
 
 
-def land_cur(spark: SparkSession, source: str, schema: str) -> None:
-    """Land every CUR Parquet file under ``source``, replacing the billing periods they hold."""
+def land(spark: SparkSession, source: str, schema: str, iceberg: Target | None = None) -> None:
+    """Land every Parquet file under ``source`` (a CUR or a GCP billing export, told apart by its
+    columns), replacing the periods it holds, and log them in ``loads`` as `finops ingest` does."""
+    scheme = source.split("://", 1)[0] if "://" in source else "file"
+    if scheme in ("s3", "s3a") and not _has_filesystem(spark, scheme):
+        if not spark.sparkContext.master.startswith("local"):
+            raise FinopsError(
+                f"{source}: this Spark has no Hadoop filesystem for {scheme}://; put hadoop-aws on its classpath "
+                f"(spark.jars.packages org.apache.hadoop:hadoop-aws:<its Hadoop version>), as EMR and Dataproc do"
+            )
+        # local mode: the executors share the driver's disk, so fetch the objects as `finops ingest` does
+        with open_source("s3://" + source.split("://", 1)[1]) as fetched:
+            _land_files(spark, str(fetched.local_copy(".parquet")), source, schema, iceberg)
+        return
+    _land_files(spark, source, source, schema, iceberg)
+
+
+def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceberg: Target | None) -> None:
+    """Land the Parquet files under ``path``, naming them ``source`` (where they came from)."""
+    # mergeSchema: files written before and after a schema change (a GCP export gaining fields, the
+    # standard and the detailed export) are read by name, as DuckDB's union_by_name does
+    reader = spark.read.options(recursiveFileLookup="true", pathGlobFilter="*.parquet", mergeSchema="true")
     try:
-        files = spark.read.option("recursiveFileLookup", "true").option("pathGlobFilter", "*.parquet").parquet(source)
+        files = reader.parquet(path)
     except Exception as exc:  # noqa: BLE001 -- Spark raises its own AnalysisException for a missing path
-        raise FinopsError(f"{source}: no CUR Parquet files readable here: {_first_message(exc)}") from None
+        raise FinopsError(
+            f"{source}: no CUR Parquet files readable here (nor GCP billing export ones): {_first_message(exc)}"
+        ) from None
     columns = {field.name: _duckdb_type(field.dataType.simpleString()) for field in files.schema.fields}
-    if detect_shape(columns, source) == SHAPE_FOCUS:
+    load_id = int(time.time())  # no sequence on Spark: the landing time (epoch seconds) is the load id
+    if "billing_account_id" in columns or "cost" in columns:  # the export's own top-level fields, no CUR's
+        landed, shape = land_gcp(spark, files, columns, source, schema, load_id, iceberg)
+    else:
+        landed, shape = land_cur(spark, files, columns, source, schema, load_id, iceberg)
+    log_load(spark, schema, landed, load_id, source, shape, iceberg)
+
+
+def land_cur(spark: SparkSession, files: DataFrame, columns: dict[str, str], source: str, schema: str,
+             load_id: int, iceberg: Target | None = None) -> tuple[LandingTable, str]:
+    """Land the CUR Parquet ``files`` (``columns``: their DuckDB types), replacing the billing periods they hold."""
+    try:
+        shape = detect_shape(columns, source)
+    except FinopsError:
+        raise FinopsError(
+            f"{source}: neither a CUR nor a GCP billing export (no line_item_* or lineItem/UnblendedCost columns, "
+            f"no billing_account_id or cost)"
+        ) from None
+    if shape == SHAPE_FOCUS:
         raise FinopsError(f"{source}: a FOCUS export; the Spark engine lands CUR 2.0 and legacy CUR Parquet")
     sources = {name: name for name in columns}
     missing = [c for c in REQUIRED_COLUMNS if c not in sources]
     if missing:
         raise FinopsError(f"{source}: missing required column(s) {', '.join(missing)}; not a complete CUR")
     files.createOrReplaceTempView("cur_delivery")
-    # no loads log on Spark: the landing time (epoch seconds) stands in for the load id
     landing = compile_sql(
-        f"select {cur_select_list(columns, sources)}, {int(time.time())} as x_load_id, "
+        f"select {cur_select_list(columns, sources)}, {load_id} as x_load_id, "
         f"{sql_literal(source)} as x_source_file from cur_delivery",
         "spark",
     )
     try:
-        # dynamic partition overwrite: the periods in this delivery are replaced, every other one is kept
-        spark.sql(landing).write.mode("overwrite").partitionBy(*PARTITION_COLUMNS).parquet(
-            table_path(spark, schema, "raw_aws_cur")
-        )
+        # the periods in this delivery are replaced, every other one is kept
+        replace_partitions(spark.sql(landing), schema, AWS_CUR.table, PARTITION_COLUMNS, iceberg)
     except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
         raise FinopsError(f"{source}: landing on Spark failed: {_first_message(exc)}") from None
+    return AWS_CUR, shape
+
+
+def land_gcp(spark: SparkSession, files: DataFrame, columns: dict[str, str], source: str, schema: str,
+             load_id: int, iceberg: Target | None = None) -> tuple[LandingTable, str]:
+    """Land a Cloud Billing export in Parquet into raw_gcp_billing, replacing the usage days it holds.
+
+    Google corrects a day by exporting more rows for it, so a delivery is the whole of each day it
+    holds: dynamic partition overwrite replaces those days as units and keeps every other day."""
+    types = {name: duckdb.sqltype(typ) for name, typ in columns.items()}
+    check_required(types, source)
+    files.createOrReplaceTempView("gcp_delivery")
+    normalised = normalised_select("gcp_delivery", types, source, sql_literal(source))
+    landing = compile_sql(f"select *, {load_id} as x_load_id from ({normalised})", "spark")
+    try:
+        replace_partitions(spark.sql(landing), schema, GCP_EXPORT.table, GCP_PARTITION_COLUMNS, iceberg)
+    except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
+        raise FinopsError(f"{source}: landing on Spark failed: {_first_message(exc)}") from None
+    return GCP_EXPORT, GCP_SHAPE
+
+
+def log_load(spark: SparkSession, schema: str, landed: LandingTable, load_id: int, source: str, shape: str,
+             iceberg: Target | None) -> None:
+    """One ``loads`` row per period just landed, replacing that period's row: the loads log of
+    `finops ingest` (without the replaced loads' history), so the report's data-freshness section
+    and `finops query` on ``loads`` say what Spark holds. The periods are read back from the landed
+    table, whose files of this load Parquet statistics on x_load_id single out."""
+    columns = landing_columns()
+    register_tables(spark, schema, {landed.table: columns[landed.table]}, iceberg)
+    just_landed = f"(select * from {landed.table} where x_load_id = {load_id})"
+    log = compile_sql(
+        f"select {load_id} as load_id, cast(current_timestamp as timestamp) as loaded_at, {sql_literal(source)} as source, "
+        f"{sql_literal(shape)} as shape, provider, billing_account_id, billing_period_start, billing_period_end, "
+        f"cast(null as varchar) as delivery_id, row_count, source_total, currency, [{sql_literal(source)}] as files, "
+        f"cast(null as bigint) as replaced_by from ({periods_sql(landed, just_landed)})",
+        "spark",
+    )
+    try:
+        replace_partitions(spark.sql(log), schema, "loads", LOADS_PARTITION_COLUMNS, iceberg)
+    except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
+        raise FinopsError(f"{source}: logging the load on Spark failed: {_first_message(exc)}") from None
+
+
+def _has_filesystem(spark: SparkSession, scheme: str) -> bool:
+    """Whether Spark's Hadoop can read ``scheme``:// (s3a needs hadoop-aws, which pyspark lacks)."""
+    context = spark.sparkContext
+    try:
+        context._jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(scheme, context._jsc.hadoopConfiguration())  # noqa: SLF001
+    except Exception:  # noqa: BLE001 -- py4j's Py4JJavaError wrapping UnsupportedFileSystemException
+        return False
+    return True
+
+
+def replace_partitions(frame: DataFrame, schema: str, table: str, partition_columns: tuple[str, ...],
+                       iceberg: Target | None) -> None:
+    """Write a landing table's partitions that ``frame`` holds, keeping the others: Spark's dynamic
+    partition overwrite of the table's directory, or one Iceberg snapshot."""
+    if iceberg:
+        write_table(iceberg, table, frame, partition_columns)
+    else:
+        frame.write.mode("overwrite").partitionBy(*partition_columns).parquet(table_path(frame.sparkSession, schema, table))
 
 
 def load_inputs(spark: SparkSession, models: list[Model], attribution: Attribution | None, idle: Idle | None,
@@ -125,11 +242,15 @@ def load_inputs(spark: SparkSession, models: list[Model], attribution: Attributi
 def build(
     spark: SparkSession, schema: str = "finops", *, source: str | None = None, targets: list[str] | None = None,
     attribution: Attribution | None = None, idle: Idle | None = None, savings: Savings | None = None,
+    iceberg: Target | None = None,
 ) -> list[Model]:
-    """Land ``source`` (if given), then build ``targets`` and what they select from (default: every model)."""
+    """Land ``source`` (if given), then build ``targets`` and what they select from (default: every model).
+
+    With ``iceberg``, the landing tables and each mart are committed to that catalog's tables rather
+    than left as plain Parquet."""
     if source:
-        land_cur(spark, source, schema)
-    register_tables(spark, schema, landing_columns())
+        land(spark, source, schema, iceberg)
+    register_tables(spark, schema, landing_columns(), iceberg)
     models = select_models(targets)
     load_inputs(spark, models, attribution, idle, savings)
     for model in models:
@@ -138,8 +259,11 @@ def build(
         sql = compile_model(model, "spark")
         try:
             if is_table(model):
-                path = table_path(spark, schema, model.name)
-                spark.sql(sql).write.mode("overwrite").parquet(path)
+                if iceberg:
+                    path = write_table(iceberg, model.name, spark.sql(sql))
+                else:
+                    path = table_path(spark, schema, model.name)
+                    spark.sql(sql).write.mode("overwrite").parquet(path)
                 spark.read.parquet(path).createOrReplaceTempView(model.name)
             else:
                 spark.sql(f"create or replace temp view {model.name} as\n{sql}")
@@ -154,6 +278,12 @@ def is_table(model: Model) -> bool:
 
 
 def _first_message(exc: BaseException) -> str:
-    """Spark's message without its plan dump and stack trace."""
+    """Spark's message without its plan dump and stack trace; for an error raised in the JVM, its
+    root cause (py4j's own first line, "An error occurred while calling o39.parquet", says nothing)."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        while java.getCause() is not None:
+            java = java.getCause()
+        return java.toString().splitlines()[0]
     lines = [line for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__

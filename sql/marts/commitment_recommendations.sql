@@ -22,6 +22,28 @@ with usage as (
 
 ),
 
+by_region as (
+
+    select
+        provider,
+        on_demand_item,
+        region,
+        any_value(unit_price) filter (where price_kind = 'on_demand')       as on_demand_rate,
+        any_value(unit_price) filter (where price_kind = 'commit_1y')       as commit_1y,
+        any_value(unit_price) filter (where price_kind = 'commit_3y')       as commit_3y
+    from prices
+    group by provider, on_demand_item, region
+
+),
+
+terms as (
+
+    select provider, on_demand_item, region, on_demand_rate, 12 as term_months, commit_1y as commit_rate from by_region
+    union all
+    select provider, on_demand_item, region, on_demand_rate, 36, commit_3y from by_region
+
+),
+
 rates as (
 
     -- each instance type's (GPU SKU's) commitment price as a share of its on-demand price, by term
@@ -30,20 +52,9 @@ rates as (
         on_demand_item                                                      as instance_type,
         term_months,
         min_by(commit_rate / on_demand_rate, region)                        as price_ratio
-    from (
-        select
-            provider,
-            on_demand_item,
-            region,
-            any_value(unit_price) filter (where price_kind = 'on_demand')   as on_demand_rate,
-            any_value(unit_price) filter (where price_kind = 'commit_1y')   as commit_1y,
-            any_value(unit_price) filter (where price_kind = 'commit_3y')   as commit_3y
-        from prices
-        group by provider, on_demand_item, region
-    ) as by_region,
-    lateral (values (12, commit_1y), (36, commit_3y)) as terms(term_months, commit_rate)
+    from terms
     where commit_rate is not null and on_demand_rate > 0
-    group by all
+    group by provider, on_demand_item, term_months
 
 ),
 
@@ -70,22 +81,36 @@ bill as (
 
 ),
 
+lookbacks as (
+
+    select 7 as lookback_days
+    union all
+    select 30
+    union all
+    select 60
+
+),
+
+bill_hours as (
+
+    select hours.hour
+    from bill
+    cross join unnest(generate_series(bill.first_hour, bill.last_hour, interval 1 hour)) as hours(hour)
+
+),
+
 windows as (
 
+    -- every hour of each look-back, as far back as the bill goes
     select
         discounts.*,
-        lookback_days,
-        hour
+        lookbacks.lookback_days,
+        bill_hours.hour
     from discounts
-    cross join (values (7), (30), (60)) as lookbacks(lookback_days)
+    cross join lookbacks
+    cross join bill_hours
     cross join bill
-    cross join lateral (
-        select unnest(generate_series(
-            greatest(bill.last_hour - to_days(lookback_days) + interval 1 hour, bill.first_hour),
-            bill.last_hour,
-            interval 1 hour
-        )) as hour
-    ) as hours
+    where date_diff('hour', bill_hours.hour, bill.last_hour) < lookbacks.lookback_days * 24
 
 ),
 

@@ -21,9 +21,18 @@ refreshed as (
 
 aws_long as (
 
-    unpivot aws
-    on on_demand_hourly, spot_hourly, commit_1y_hourly, commit_3y_hourly
-    into name price_column value unit_price
+    -- one row per price kind the seed states (a missing price is no row)
+    select as_of, provider, service, instance_type, region, 'on_demand' as price_kind, on_demand_hourly as unit_price, source
+    from aws where on_demand_hourly is not null
+    union all
+    select as_of, provider, service, instance_type, region, 'spot', spot_hourly, source
+    from aws where spot_hourly is not null
+    union all
+    select as_of, provider, service, instance_type, region, 'commit_1y', commit_1y_hourly, source
+    from aws where commit_1y_hourly is not null
+    union all
+    select as_of, provider, service, instance_type, region, 'commit_3y', commit_3y_hourly, source
+    from aws where commit_3y_hourly is not null
 
 ),
 
@@ -35,7 +44,7 @@ bundled as (
         service,
         instance_type                                       as item,
         region,
-        replace(price_column, '_hourly', '')                as price_kind,
+        price_kind,
         'h'                                                 as unit,
         cast(unit_price as decimal(38, 10))                 as unit_price,
         source

@@ -32,8 +32,9 @@ names as (
 
 grid as (
 
-    select names.dimension, names.name, cast(range as date) as day
-    from names, range(names.first_day, names.last_day + interval 1 day, interval 1 day)
+    select names.dimension, names.name, cast(days.day as date) as day
+    from names
+    cross join unnest(generate_series(cast(names.first_day as date), cast(names.last_day as date), interval 1 day)) as days(day)
 
 ),
 

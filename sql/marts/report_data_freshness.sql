@@ -43,7 +43,7 @@ select
     loaded.last_loaded_at,
     loaded.row_count,
     charges.data_through,
-    datediff('hour', charges.data_through, cast(now() as timestamp))                          as hours_behind,
-    coalesce(charges.data_through < cast(now() as timestamp) - interval 48 hour, true)         as is_stale
+    datediff('hour', charges.data_through, cast(current_timestamp as timestamp))                          as hours_behind,
+    coalesce(charges.data_through < cast(current_timestamp as timestamp) - interval 48 hour, true)         as is_stale
 from loaded
 left join charges using (provider, billing_account_id)

@@ -27,8 +27,12 @@ charges as (
 
 calendar as (
 
-    select cast(range as date) as day
-    from bounds, range(date_trunc('week', bounds.first_day), bounds.last_day + interval 7 day, interval 1 day)
+    -- every day from the first week's Monday to the end of the current week
+    select cast(days.day as date) as day
+    from bounds
+    cross join unnest(generate_series(
+        cast(date_trunc('week', bounds.first_day) as date), cast(bounds.last_day + interval 6 day as date), interval 1 day
+    )) as days(day)
 
 ),
 

@@ -8,8 +8,7 @@ with usage as (
     select
         *,
         -- the bill's own public on-demand rate: AWS states it, GCP's is its list cost per priced hour
-        coalesce(ListUnitPrice, ListCost / nullif(x_PricedHours, 0))        as bill_on_demand_rate,
-        row_number() over ()                                                as row_id
+        coalesce(ListUnitPrice, ListCost / nullif(x_PricedHours, 0))        as bill_on_demand_rate
     from int_savings_levers
     where x_SavingsLever = 'spot'
 
@@ -33,9 +32,24 @@ rates as (
 
 ),
 
+price_regions as (
+
+    -- the bill's region where the price table has it, else the first region it has
+    select
+        usage.ProviderName,
+        usage.x_PricedItem,
+        usage.RegionId,
+        coalesce(max(case when rates.region = usage.RegionId then rates.region end), min(rates.region)) as price_region
+    from usage
+    join rates
+        on usage.ProviderName = rates.provider
+       and usage.x_PricedItem = rates.on_demand_item
+    group by usage.ProviderName, usage.x_PricedItem, usage.RegionId
+
+),
+
 priced as (
 
-    -- the price of the bill's region where the table has it, else of any region it has
     select
         usage.*,
         rates.on_demand_rate                                                as table_on_demand_rate,
@@ -43,13 +57,14 @@ priced as (
         rates.as_of                                                         as price_as_of,
         rates.source                                                        as price_source
     from usage
+    join price_regions
+        on usage.ProviderName = price_regions.ProviderName
+       and usage.x_PricedItem = price_regions.x_PricedItem
+       and usage.RegionId is not distinct from price_regions.RegionId
     join rates
-        on usage.ProviderName = rates.provider
-       and usage.x_PricedItem = rates.on_demand_item
-    qualify row_number() over (
-        partition by usage.row_id
-        order by (rates.region = usage.RegionId) desc, rates.region
-    ) = 1
+        on price_regions.ProviderName = rates.provider
+       and price_regions.x_PricedItem = rates.on_demand_item
+       and price_regions.price_region = rates.region
 
 ),
 
