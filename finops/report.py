@@ -230,7 +230,8 @@ def _optional_section(con: duckdb.DuckDBPyConnection, name: str, comment: str, w
     ranked = [c for c in figures if any(word in c.lower() for word in ("wasted", "saving"))] or \
         [c for c in figures if "cost" in c.lower()]
     where = "week = $week" + (f" and {sql_identifier(ranked[0])} > 0" if ranked else "")
-    order = f"order by {sql_identifier(ranked[0])} desc" if ranked else ""
+    # ties broken by name: the same rows, in the same order, on every run and engine
+    order = f"order by {sql_identifier(ranked[0]) + ' desc, ' if ranked else ''}{sql_identifier(label)}"
     select = ", ".join(sql_identifier(c) for c in shown)
     rows = con.execute(
         f"select {select} from {sql_identifier(name)} where {where} {order} limit {int(top)}", {"week": week}

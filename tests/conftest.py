@@ -212,13 +212,13 @@ def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
 
     data = report_data(con, week, ReportSettings())
 
-    def rounded(value, column: str = ""):
-        if "share" in column and value is not None:  # a DOUBLE in DuckDB, a DECIMAL in Spark
-            return round(float(value), 4)
+    def rounded(value):
+        if isinstance(value, float):  # shares: two engines' doubles may differ in the last bits
+            return round(value, 4)
         if isinstance(value, Decimal):
             return value.quantize(Decimal("0.01"))
         if isinstance(value, dict):
-            return {k: rounded(v, k) for k, v in value.items() if k != "description" and k not in ignore}
+            return {k: rounded(v) for k, v in value.items() if k != "description" and k not in ignore}
         if isinstance(value, (list, tuple)):
             return [rounded(v) for v in value]
         return value

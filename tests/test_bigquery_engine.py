@@ -118,7 +118,9 @@ def test_the_report_marts_read_back_from_bigquery_give_the_same_report(gcp_wareh
         expected = report_figures(source, week)
         assert report_figures(back, week) == expected
         assert expected["headline"]["EffectiveCost"] > 0 and expected["training"] and expected["freshness"]
-        assert back.execute("select typeof(EffectiveCost) from report_weekly_headline limit 1").fetchone() == ("DECIMAL(38,10)",)
+        column_types = "select table_name, column_name, data_type from duckdb_columns() where table_name in (select unnest(?)) order by all"
+        names = [m.name for m in copied]
+        assert back.execute(column_types, [names]).fetchall() == source.execute(column_types, [names]).fetchall()
         comment = back.execute("select comment from duckdb_tables() where table_name = 'report_anomalies'").fetchone()[0]
         assert comment.startswith("Each UTC day's EffectiveCost")
 

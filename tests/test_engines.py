@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from finops.engines.compile import compile_model, compile_sql, find_model
 from finops.errors import FinopsError
-from finops.models import load_models
+from finops.models import Model, load_models
 
 GOLDEN = Path(__file__).parent / "golden"
 ENGINES = ("spark", "bigquery", "trino")
@@ -71,3 +71,18 @@ def test_finops_sql_prints_a_model_compiled_for_an_engine(run):
     code, out, _ = run("sql", "--engine", "trino", "marts/training_jobs", use_db=False)
     assert code == 0 and sqlglot.parse_one(out, read="trino")
     assert "FROM allocated_costs" in out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_format_patterns_become_printf_with_fixed_point_arguments_as_doubles(engine):
+    sql = " ".join(compile_sql("select format('{} ran {:.0f} hours, {:.2f} at 5 % off', name, hours, cost)", engine).split())
+    assert "'%s ran %.0f hours, %.2f at 5 %% off'" in sql
+    double = "FLOAT64" if engine == "bigquery" else "DOUBLE"
+    assert f"name, CAST(hours AS {double}), CAST(cost AS {double}) )" in sql
+
+
+def test_a_format_field_without_a_printf_spelling_is_one_line():
+    model = Model(name="thousands", path=Path("sql/marts/thousands.sql"), layer="marts",
+                  sql="select format('{:,}', total) as shown from costs")
+    with pytest.raises(FinopsError, match=r"thousands\.sql: cannot compile thousands for spark: .*only \{\} and \{:\.Nf\}"):
+        compile_model(model, "spark")

@@ -13,6 +13,7 @@ from finops.engines import spark as engine
 from finops.engines.readback import link_parquet_tables
 from finops.errors import FinopsError
 from finops.generate import write_cur2, write_legacy_cur
+from finops.models import load_models
 from finops.report import latest_week_with_data
 
 from .conftest import report_figures
@@ -99,15 +100,30 @@ def test_finops_build_on_spark_links_the_marts_for_finops_query(spark, bills, ru
     assert int(out.splitlines()[1].split(",")[0]) > 5
 
 
+COLUMN_TYPES = "select table_name, column_name, data_type from duckdb_columns() where table_name in (select unnest(?)) order by all"
+EXPLAINED = """
+    select kind, week, name, explanation from savings_opportunities
+    union all
+    select plan, cast(term_months as varchar), cast(lookback_days as varchar), explanation from commitment_recommendations
+    order by all"""
+
+
 def test_every_mart_builds_on_spark_and_the_weekly_report_reads_the_same(spark, bills, run, db, tmp_path):
     with finops.connect(tmp_path / "w.duckdb") as con:
         finops.ingest_aws(con, bills["cur2"])
         week = latest_week_with_data(con)
         expected = report_figures(con, week, ignore=("last_loaded_at",))
+        explained = con.execute(EXPLAINED).fetchall()
+        marts = [m.name for m in load_models() if m.layer == "marts"]
+        column_types = con.execute(COLUMN_TYPES, [marts]).fetchall()
     code, _, err = run("build", "--engine", "spark", "--source", str(bills["cur2"]), "--target-schema", "every")
     assert code == 0, err
     with finops.connect(db) as con:
         assert report_figures(con, week, ignore=("last_loaded_at",)) == expected
+        # the sentences a finance reader gets: DuckDB's format('{:.2f}') is printf's '%.2f' on Spark
+        assert con.execute(EXPLAINED).fetchall() == explained and len(explained) > 20
+        # one interface wherever the marts are built: Spark's decimal arithmetic and ratios are cast back
+        assert con.execute(COLUMN_TYPES, [marts]).fetchall() == column_types
         assert expected["headline"]["EffectiveCost"] > 0 and expected["savings"] and expected["idle_gpus"]
         described = con.execute("select comment from duckdb_views() where view_name = 'report_weekly_headline'").fetchone()
         assert described[0].startswith("The weekly report's headline")  # the linked marts carry the models' docs

@@ -23,7 +23,7 @@ from ..errors import FinopsError
 from ..gcp_schema import FIELDS, KIND_TYPES
 from ..models import Model
 from .compile import compile_model, compile_sql, select_models
-from .inputs import input_tables, landing_columns, table_names
+from .inputs import input_tables, landing_columns, model_columns, table_names
 
 EXPORT = "gcp_billing_export"  # the export table's name in the SQL below until it is qualified
 DAY = "date(ChargePeriodStart)"
@@ -117,7 +117,8 @@ def read_back(con: duckdb.DuckDBPyConnection, client: object, dataset: str, buil
     from .readback import copy_bigquery_tables
 
     marts = [m for m in built if m.layer == "marts" and reads(m.name)]
-    copy_bigquery_tables(con, client, dataset, [m.name for m in marts])
+    types = model_columns()
+    copy_bigquery_tables(con, client, dataset, {m.name: types.get(m.name, {}) for m in marts})
     document(con, marts)
     return marts
 

@@ -7,13 +7,14 @@ replacement, so no model is ever copied per engine.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ErrorLevel, SqlglotError
+from sqlglot.errors import ErrorLevel, SqlglotError, UnsupportedError
 
 from ..errors import FinopsError
 from ..models import Model, load_models
@@ -39,6 +40,7 @@ def compile_sql(sql: str, engine: str) -> str:
         return sql
     tree = sqlglot.parse_one(sql, read="duckdb")
     tree = _expand(tree, macros(engine), engine)
+    tree = _printf_format(tree)
     if engine == "bigquery":
         tree = _nulls_last_for_bigquery(tree)
     return tree.sql(dialect=engine, pretty=True, unsupported_level=ErrorLevel.RAISE)
@@ -94,6 +96,38 @@ def _expand(node: exp.Expression, table: tuple[Macro, ...], engine: str) -> exp.
         elif isinstance(value, list):
             node.set(key, [_expand(v, table, engine) if isinstance(v, exp.Expression) else v for v in value])
     return node
+
+
+def _printf_format(tree: exp.Expression) -> exp.Expression:
+    """DuckDB's ``format()`` takes Python-style ``{}`` and ``{:.2f}``; Spark's format_string,
+    BigQuery's and Trino's format() take printf's ``%s`` and ``%.2f``, and sqlglot leaves the
+    pattern as it is. A fixed-point argument is cast to DOUBLE, as DuckDB formats it (Spark's
+    formatter refuses its own DECIMAL for %f)."""
+    for call in list(tree.find_all(exp.Format)):
+        pattern = call.this
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+            continue
+        args = list(call.expressions)
+        position = iter(range(len(args)))
+
+        def printf(match: re.Match) -> str:
+            if match[0] == "%":
+                return "%%"
+            at = next(position)
+            if not match[1]:
+                return "%s"
+            args[at] = exp.cast(args[at], exp.DataType.Type.DOUBLE)
+            return "%" + match[1]
+
+        text = _FORMAT_FIELD.sub(printf, pattern.this)
+        if re.search(r"\{[^}]*\}", text):
+            raise UnsupportedError(f"format({pattern.sql()}): only {{}} and {{:.Nf}} fields have a printf spelling")
+        call.set("this", exp.Literal.string(text))
+        call.set("expressions", args)
+    return tree
+
+
+_FORMAT_FIELD = re.compile(r"%|\{(?::(\.\d+f))?\}")
 
 
 def _nulls_last_for_bigquery(tree: exp.Expression) -> exp.Expression:

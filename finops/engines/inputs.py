@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 
 from ..config import Attribution, Idle, Savings, load_attribution, load_idle, load_savings
-from ..models import Model, write_attribution_tables, write_idle_settings, write_savings_settings
+from ..models import Model, build, write_attribution_tables, write_idle_settings, write_savings_settings
 from ..warehouse import ensure_schema, sql_literal
 
 
@@ -43,5 +43,24 @@ def landing_columns() -> dict[str, dict[str, str]]:
         ).fetchall():
             tables.setdefault(table, {})[column] = typ
         return tables
+    finally:
+        con.close()
+
+
+def model_columns() -> dict[str, dict[str, str]]:
+    """Every model's columns with the DuckDB types `finops build` gives them, read from a build on an
+    empty warehouse (about a second): what another engine's tables are cast to, so that the marts
+    keep one interface wherever they are built."""
+    con = duckdb.connect()
+    try:
+        ensure_schema(con)
+        names = [m.name for m in build(con)]
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, typ in con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() where schema_name = 'main' "
+            "and table_name in (select unnest($names)) order by table_name, column_index", {"names": names}
+        ).fetchall():
+            columns.setdefault(table, {})[column] = typ
+        return columns
     finally:
         con.close()

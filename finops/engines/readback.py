@@ -36,23 +36,28 @@ def link_parquet_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str | 
         con.execute(f"create or replace view {name} as select *{f' replace ({replace})' if zoned else ''} from {source}")
 
 
-def copy_bigquery_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str, names: list[str]) -> None:
-    """Copy the tables ``names`` of ``dataset`` into DuckDB tables, all or none (they are small:
-    the report's marts). BigQuery's BIGNUMERIC, what DECIMAL(38, 10) becomes there, arrives as
-    Arrow decimal256, which DuckDB cannot read: it crosses as text and is cast back, digit for digit."""
+def copy_bigquery_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str,
+                         tables: dict[str, dict[str, str]]) -> None:
+    """Copy the tables of ``dataset`` into DuckDB tables, all or none (they are small: the report's
+    marts), each column cast to the DuckDB type ``tables`` gives it, as `finops build` would have
+    made it. BigQuery's BIGNUMERIC, what DECIMAL(38, 10) becomes there, arrives as Arrow
+    decimal256, which DuckDB cannot read: it crosses as text, digit for digit."""
     import pyarrow as pa
 
     with transaction(con):
-        for name in names:
+        for name, types in tables.items():
             try:
                 table = client.query(f"select * from `{dataset}.{name}`").result().to_arrow()
             except Exception as exc:  # noqa: BLE001 -- google.api_core raises NotFound, Forbidden, BadRequest...
                 message = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).splitlines()[0]
                 raise FinopsError(f"{dataset}.{name}: cannot read it back from BigQuery: {message}") from None
-            wide = [f.name for f in table.schema if pa.types.is_decimal256(f.type)]
-            table = table.cast(pa.schema([f.with_type(pa.string()) if f.name in wide else f for f in table.schema]))
-            typed = ", ".join(f"cast({sql_identifier(c)} as decimal(38, 10)) as {sql_identifier(c)}" for c in wide)
+            table = table.cast(pa.schema([
+                f.with_type(pa.string()) if pa.types.is_decimal256(f.type) else f for f in table.schema
+            ]))
+            columns = ", ".join(
+                f"cast({sql_identifier(c)} as {types[c]}) as {sql_identifier(c)}" if c in types else sql_identifier(c)
+                for c in table.column_names
+            )
             con.register("_bigquery_rows", table)
-            con.execute(f"create or replace table {sql_identifier(name)} as "
-                        f"select *{f' replace ({typed})' if wide else ''} from _bigquery_rows")
+            con.execute(f"create or replace table {sql_identifier(name)} as select {columns} from _bigquery_rows")
             con.unregister("_bigquery_rows")

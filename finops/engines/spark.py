@@ -32,7 +32,7 @@ from ..sources import open_source
 from ..warehouse import sql_literal
 from .compile import compile_model, compile_sql, select_models
 from .iceberg import Target, current_files, spark_path, write_table
-from .inputs import input_tables, landing_columns, table_names
+from .inputs import input_tables, landing_columns, model_columns, table_names
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -253,23 +253,38 @@ def build(
     register_tables(spark, schema, landing_columns(), iceberg)
     models = select_models(targets)
     load_inputs(spark, models, attribution, idle, savings)
+    types = model_columns()
     for model in models:
         if model.materialized == "seed":
             continue
         sql = compile_model(model, "spark")
         try:
             if is_table(model):
+                frame = typed(spark.sql(sql), types.get(model.name, {}))
                 if iceberg:
-                    path = write_table(iceberg, model.name, spark.sql(sql))
+                    path = write_table(iceberg, model.name, frame)
                 else:
                     path = table_path(spark, schema, model.name)
-                    spark.sql(sql).write.mode("overwrite").parquet(path)
+                    frame.write.mode("overwrite").parquet(path)
                 spark.read.parquet(path).createOrReplaceTempView(model.name)
             else:
                 spark.sql(f"create or replace temp view {model.name} as\n{sql}")
         except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
             raise FinopsError(f"{model.path}: model {model.name} failed on Spark: {_first_message(exc)}") from None
     return models
+
+
+def typed(frame: DataFrame, columns: dict[str, str]) -> DataFrame:
+    """A table's numbers cast to the types DuckDB gives them (``columns``): Spark's decimal arithmetic
+    keeps fewer decimals (DECIMAL(38, 9) for DuckDB's (38, 10)) and its ratios of decimals stay
+    DECIMAL where DuckDB's are DOUBLE. Only numbers: Spark has no HUGEINT, and the rest agree."""
+    from pyspark.sql.functions import col
+
+    numbers = {name: spark_type(typ) for name, typ in columns.items() if typ.startswith(("DECIMAL", "DOUBLE"))}
+    return frame.select(*[
+        col(f"`{name}`").cast(numbers[name]).alias(name) if name in numbers else col(f"`{name}`")
+        for name in frame.columns
+    ])
 
 
 def is_table(model: Model) -> bool:

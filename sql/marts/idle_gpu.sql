@@ -46,7 +46,7 @@ measured_hours as (
         resource_id,
         hour,
         avg(utilization)                                            as mean_gpu_utilization,
-        sum(samples)                                                as samples
+        cast(sum(samples) as bigint)                                as samples
     from per_gpu
     group by all
 

@@ -14,10 +14,10 @@ loaded as (
         provider,
         billing_account_id,
         shape,
-        count(*)                   as periods,
-        min(billing_period_start)  as first_period_start,
-        max(loaded_at)             as last_loaded_at,
-        sum(row_count)             as row_count
+        count(*)                        as periods,
+        min(billing_period_start)       as first_period_start,
+        max(loaded_at)                  as last_loaded_at,
+        cast(sum(row_count) as bigint)  as row_count
     from current_loads
     group by all
 
