@@ -41,6 +41,8 @@ class Model:
     description: str = ""
     materialized: str = "view"
     incremental_key: str = ""
+    engine_materialized: str = ""
+    """On Spark and BigQuery: "view" keeps a mart a view there too (default: marts are tables)."""
     columns: dict[str, str] = field(default_factory=dict)
     tests: dict = field(default_factory=dict)
     depends_on: list[str] = field(default_factory=list)
@@ -74,6 +76,7 @@ def _read_docs(model: Model, path: Path) -> None:
     model.description = docs.get("description", "")
     model.materialized = docs.get("materialized", model.materialized)
     model.incremental_key = docs.get("incremental_key", "")
+    model.engine_materialized = docs.get("engine_materialized", "")
     model.columns = docs.get("columns", {})
     model.tests = docs.get("tests", {})
 

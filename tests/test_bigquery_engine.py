@@ -67,6 +67,15 @@ def test_the_incremental_table_is_partitioned_by_day_and_replaces_changed_days_o
     assert len(sqlglot.parse(script, read="bigquery")) == 7
 
 
+def test_marts_are_tables_but_costs_stays_a_view_of_allocated_costs():
+    client = Recorder()
+    bigquery.build(client, "my-proj.finops", source=EXPORT, targets=["costs", "report_weekly_headline"])
+    created = {re.match(r"create or replace (table|view) `my-proj\.finops\.(\w+)`", q).group(2, 1)
+               for q in client.queries if q.startswith("create or replace ")}
+    assert ("report_weekly_headline", "table") in created and ("workload_costs", "table") not in created  # incremental
+    assert ("costs", "view") in created and ("stg_gcp_billing", "view") in created and ("int_charges", "view") in created
+
+
 def test_a_map_column_lands_as_the_exports_key_value_array():
     assert bigquery.bigquery_type("MAP(VARCHAR, VARCHAR)") == "ARRAY<STRUCT<key STRING, value STRING>>"
 

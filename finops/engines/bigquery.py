@@ -2,7 +2,8 @@
 
 ``raw_gcp_billing`` is a view of the export table projected onto the columns ``finops ingest gcp``
 lands, so no row is copied before the models run; the other landing tables are created empty (CUR
-can be loaded into ``raw_aws_cur`` with ``bq load``). Views stay views; tables are rebuilt; an
+can be loaded into ``raw_aws_cur`` with ``bq load``). Marts are tables, rebuilt at every build
+(:func:`compile.is_table`), the other models views; an
 incremental model (``allocated_costs``) is partitioned by day and only the days whose export rows
 changed since its last build are replaced. Every statement goes through the client's ``query`` and
 the seeds through ``load_table_from_file``: the client is the one boundary, injected in tests.
@@ -22,7 +23,7 @@ from ..config import Attribution, Idle, Savings
 from ..errors import FinopsError
 from ..gcp_schema import FIELDS, KIND_TYPES
 from ..models import Model
-from .compile import compile_model, compile_sql, select_models
+from .compile import compile_model, compile_sql, is_table, select_models
 from .inputs import input_tables, landing_columns, model_columns, table_names
 
 EXPORT = "gcp_billing_export"  # the export table's name in the SQL below until it is qualified
@@ -69,7 +70,7 @@ def statements(model: Model, dataset: str, export_table: str) -> str:
     """The DDL (or, for an incremental model, the script) that builds ``model`` in ``dataset``."""
     body = qualify(compile_model(model, "bigquery"), dataset, export_table)
     target = f"`{dataset}.{model.name}`"
-    if model.materialized == "view":
+    if not is_table(model):
         return f"create or replace view {target} as\n{body}"
     if model.materialized != "incremental":
         return f"create or replace table {target} as\n{body}"

@@ -63,6 +63,15 @@ def find_model(name: str) -> Model:
     raise FinopsError(f"{name}: no such model under sql/ (see `finops query --list`)")
 
 
+def is_table(model: Model) -> bool:
+    """How Spark and BigQuery keep a model: marts (what users and the report query) and whatever
+    DuckDB materialises are tables, the rest views; a mart's ``engine_materialized = "view"`` keeps
+    it a view (``costs``: allocated_costs under FOCUS names, which as a table would store the bill twice)."""
+    if model.engine_materialized:
+        return model.engine_materialized != "view"
+    return model.layer == "marts" or model.materialized in ("table", "incremental")
+
+
 def select_models(targets: list[str] | None = None) -> list[Model]:
     """Every model and seed in dependency order, or only ``targets`` and everything they read."""
     models = load_models()

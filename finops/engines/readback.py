@@ -7,9 +7,12 @@ streamed as Arrow through the same client call `finops ingest gcp` uses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from ..errors import FinopsError
+from ..models import Model
 from ..warehouse import sql_identifier, sql_literal, transaction
 
 
@@ -34,6 +37,19 @@ def link_parquet_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str | 
                  if typ == "TIMESTAMP WITH TIME ZONE"]
         replace = ", ".join(f"cast({sql_identifier(c)} as timestamp) as {sql_identifier(c)}" for c in zoned)
         con.execute(f"create or replace view {name} as select *{f' replace ({replace})' if zoned else ''} from {source}")
+
+
+def link_marts(con: duckdb.DuckDBPyConnection, built: list[Model], files: Callable[[str], str | list[str]]) -> None:
+    """Every mart of ``built`` into ``con``, with the models' comments: a table as a view over its
+    files (``files(name)``), a mart the engine keeps as a view (costs) as its own DuckDB SQL over those."""
+    from ..models import document
+    from .compile import is_table
+
+    link_parquet_tables(con, {m.name: files(m.name) for m in built if is_table(m)})
+    for model in built:
+        if model.layer == "marts" and not is_table(model):
+            con.execute(f"create or replace view {model.name} as\n{model.sql}")
+    document(con, built)  # the comments `finops build` writes: the report and SQL users read them
 
 
 def copy_bigquery_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str,

@@ -28,16 +28,12 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
         session = spark.session(args.spark_master, args.spark_warehouse, conf)
         built = spark.build(session, args.target_schema, source=args.source, targets=args.model, iceberg=iceberg)
         if args.db:
-            from ..models import document
             from ..warehouse import connect
-            from .readback import link_parquet_tables
+            from .readback import link_marts
 
             with connect(args.db) as con:
-                link_parquet_tables(con, {
-                    m.name: current_files(iceberg, m.name) if iceberg else spark.table_path(session, args.target_schema, m.name)
-                    for m in built if spark.is_table(m)
-                })
-                document(con, built)  # the comments `finops build` writes: the report and SQL users read them
+                link_marts(con, built, lambda name: current_files(iceberg, name) if iceberg
+                           else spark.table_path(session, args.target_schema, name))
         return built
     if not args.source or not args.project:
         raise UsageError("--engine bigquery needs --project and --source (the billing export table, PROJECT.DATASET.TABLE)")

@@ -6,7 +6,7 @@ columns of DuckDB's ``raw_aws_cur`` with the very select list ``finops ingest aw
 the models downstream see the same rows. The landing table is partitioned by payer account and
 billing period and written with dynamic partition overwrite, so a restated month replaces its
 period as a unit, as ``finops ingest`` does. Staging and intermediate models become temporary
-views; marts (and anything materialised as a table) become Parquet tables in the target schema.
+views; marts (and anything materialised as a table, see :func:`compile.is_table`) become Parquet tables in the target schema.
 A GCP Cloud Billing export in Parquet lands the same way into ``raw_gcp_billing`` with the select
 list of ``finops ingest gcp`` (:func:`finops.gcp.normalised_select`), partitioned by billing
 account and usage day: a re-delivered day replaces that day.
@@ -30,7 +30,7 @@ from ..loads import AWS_CUR, LandingTable, periods_sql
 from ..models import Model
 from ..sources import open_source
 from ..warehouse import sql_literal
-from .compile import compile_model, compile_sql, select_models
+from .compile import compile_model, compile_sql, is_table, select_models
 from .iceberg import Target, current_files, spark_path, write_table
 from .inputs import input_tables, landing_columns, model_columns, table_names
 
@@ -285,11 +285,6 @@ def typed(frame: DataFrame, columns: dict[str, str]) -> DataFrame:
         col(f"`{name}`").cast(numbers[name]).alias(name) if name in numbers else col(f"`{name}`")
         for name in frame.columns
     ])
-
-
-def is_table(model: Model) -> bool:
-    """Marts (and whatever DuckDB materialises) are written as Parquet; the rest are views."""
-    return model.layer == "marts" or model.materialized in ("table", "incremental")
 
 
 def _first_message(exc: BaseException) -> str:
