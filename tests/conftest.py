@@ -226,6 +226,15 @@ def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
     return rounded(data)
 
 
+@pytest.fixture(scope="module")
+def gcp_warehouse(exports, tmp_path_factory) -> Path:
+    """A warehouse built from the two GCP export months of ``exports``."""
+    db = tmp_path_factory.mktemp("gcp-warehouse") / "gcp.duckdb"
+    with finops.connect(db) as con:
+        finops.ingest_gcp(con, exports["parquet"])
+    return db
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -4,7 +4,6 @@ in place, and the incremental table replaces only changed days. The client is a 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -108,14 +107,6 @@ class Warehouse(Recorder):
             f.with_type(pa.decimal256(76, 38)) if pa.types.is_decimal(f.type) and f.type.scale > 9 else f
             for f in table.schema
         ]))
-
-
-@pytest.fixture(scope="module")
-def gcp_warehouse(exports, tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("bq") / "gcp.duckdb"
-    with finops.connect(db) as con:
-        finops.ingest_gcp(con, exports["parquet"])
-    return db
 
 
 def test_the_report_marts_read_back_from_bigquery_give_the_same_report(gcp_warehouse, tmp_path):
