@@ -27,9 +27,9 @@ class DeliveryUnknown(FinopsError):
     """The connection broke after the message was handed to the server: it may or may not arrive."""
 
 
-def new_message_id(settings: EmailSettings) -> str:
+def new_message_id(sender: str) -> str:
     """A Message-ID in the sender's domain; a resend reuses it, so clients can tell the copies are one."""
-    return make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    return make_msgid(domain=sender.rpartition("@")[2] or None)
 
 
 def build_message(report: Report, sender: str, recipients: Sequence[str], message_id: str | None = None) -> EmailMessage:
@@ -39,7 +39,7 @@ def build_message(report: Report, sender: str, recipients: Sequence[str], messag
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id or make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id or new_message_id(sender)
     message.set_content(report.text)
     message.add_alternative(report.html, subtype="html")
     return message

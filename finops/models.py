@@ -151,8 +151,7 @@ def build(
 def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
     """A model that changed from table to view (or back) in a new release replaces the old relation."""
     other = "view" if kind == "table" else "table"
-    catalog = "duckdb_views() where not internal and view_name" if other == "view" else "duckdb_tables() where table_name"
-    if con.execute(f"select count(*) from {catalog} = ? and schema_name = 'main'", [name]).fetchone()[0]:
+    if exists(con, name, other):
         con.execute(f"drop {other} {name}")
 
 
@@ -252,12 +251,12 @@ def needs_build(con: duckdb.DuckDBPyConnection) -> bool:
     macros = (resource_dir("sql") / "macros.sql").read_text(encoding="utf-8")
     fingerprint = _fingerprint(models, macros, (load_attribution(), load_idle()))
     incremental = [m.name for m in models if m.materialized == "incremental"]
-    if not _exists(con, "build_state"):
+    if not exists(con, "build_state"):
         return True
     built = con.execute("select model, fingerprint from build_state group by all").fetchall()
     # a warehouse without loads has no build_state rows: it needs a build only if never built
     if not built:
-        return not all(_exists(con, name) for name in incremental)
+        return not all(exists(con, name) for name in incremental)
     return (
         sorted(built) != sorted((name, fingerprint) for name in incremental)
         or any(_changed_loads(con, name) for name in incremental)
@@ -267,15 +266,15 @@ def needs_build(con: duckdb.DuckDBPyConnection) -> bool:
 
 def last_built_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the models were last built from loaded data (None before the first such build)."""
-    if not _exists(con, "build_state"):
+    if not exists(con, "build_state"):
         return None
     return con.execute("select max(built_at) from build_state").fetchone()[0]
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from duckdb_tables() where table_name = ? and schema_name = 'main'", [table]
-    ).fetchone()[0])
+def exists(con: duckdb.DuckDBPyConnection, name: str, kind: str = "table") -> bool:
+    """Whether the warehouse has a table (or ``kind`` view) ``name``."""
+    catalog = "duckdb_views() where not internal and view_name" if kind == "view" else "duckdb_tables() where table_name"
+    return bool(con.execute(f"select count(*) from {catalog} = ? and schema_name = 'main'", [name]).fetchone()[0])
 
 
 def _build_incremental(con: duckdb.DuckDBPyConnection, model: Model, fingerprint: str, upstream: dict[str, str], *,
@@ -283,7 +282,7 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, model: Model, fingerprint
     """Replace the rows of changed loads, or everything when anything else changed."""
     key = sql_identifier(model.incremental_key)
     built = con.execute("select distinct fingerprint from build_state where model = ?", [model.name]).fetchall()
-    if full_refresh or not _exists(con, model.name) or built != [(fingerprint,)]:
+    if full_refresh or not exists(con, model.name) or built != [(fingerprint,)]:
         _drop_other_kind(con, model.name, "table")
         con.execute(f"create or replace table {model.name} as\n{model.sql}")
     elif changed := sorted(set(_changed_loads(con, model.name)) | set(_loads_with_new_metrics(con, model))):

@@ -202,7 +202,7 @@ def _email_settings(config: Config) -> EmailSettings:
 
 def _send_record(con: duckdb.DuckDBPyConnection, week: str) -> tuple | None:
     """(status, Message-ID, attempted at) of the week's send, if one was begun."""
-    if not con.execute("select count(*) from duckdb_tables() where table_name = 'sent_reports'").fetchone()[0]:
+    if not models.exists(con, "sent_reports"):
         return None
     return con.execute("select status, message_id, strftime(attempted_at, '%Y-%m-%d %H:%M') from sent_reports "
                        "where week = ?", [week]).fetchone()
@@ -239,7 +239,7 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
         raise FinopsError(f"not sent again: the send begun {earlier[2]} UTC (Message-ID {earlier[1]}) was never "
                           "confirmed by the server, so it may have arrived; ask a recipient, then run "
                           "`finops refresh --resend-unconfirmed` to send it again")
-    message_id = earlier[1] if earlier else new_message_id(settings)
+    message_id = earlier[1] if earlier else new_message_id(settings.sender)
     with transaction(con):
         con.execute("insert or replace into sent_reports (week, recipients, subject, status, message_id, attempted_at) "
                     "values (?, ?, ?, 'sending', ?, now()::timestamp)", [report.week, list(settings.to), report.subject, message_id])

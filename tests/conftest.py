@@ -227,6 +227,16 @@ def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
 
 
 @pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    """A local Spark session for one test module (tests/test_spark*.py), stopped after it."""
+    from finops.engines import spark as engine
+
+    session = engine.session("local[2]", str(tmp_path_factory.mktemp("spark-warehouse")))
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
 def gcp_warehouse(exports, tmp_path_factory) -> Path:
     """A warehouse built from the two GCP export months of ``exports``."""
     db = tmp_path_factory.mktemp("gcp-warehouse") / "gcp.duckdb"

@@ -29,13 +29,6 @@ COST_TOTALS = "select count(*), sum(EffectiveCost), sum(BilledCost), sum(ListCos
 
 
 @pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    session = engine.session("local[2]", str(tmp_path_factory.mktemp("spark-warehouse")))
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def bills(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("bills")
     write_cur2(root / "cur2", rows=ROWS)

@@ -15,7 +15,7 @@ from finops.engines import spark as engine
 from finops.errors import FinopsError
 from finops.generate_gcp import write_gcp_export
 
-from .test_spark import cents, spark  # noqa: F401 -- spark: the module-scoped session, stopped after this module
+from .test_spark import cents
 
 ROWS = 2000  # as tests/test_spark.py
 TARGETS = ["costs", "workload_costs", "training_jobs"]

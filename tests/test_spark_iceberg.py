@@ -20,7 +20,7 @@ from finops.generate import write_cur2
 from finops.generate_gcp import BILLING_ACCOUNT, write_gcp_export
 
 # the same month, totals and Spark session as tests/test_spark.py
-from .test_spark import COST_TOTALS, JOB_TOTALS, ROWS, TARGETS, TEAM_TOTALS, cents, spark  # noqa: F401 -- spark is a fixture
+from .test_spark import COST_TOTALS, JOB_TOTALS, ROWS, TARGETS, TEAM_TOTALS, cents
 
 CATALOG = "warehouse"
 QUERIES = (TEAM_TOTALS, JOB_TOTALS, COST_TOTALS)

@@ -23,6 +23,7 @@ from ..config import Attribution, Idle, Savings
 from ..errors import FinopsError
 from ..gcp_schema import FIELDS, KIND_TYPES
 from ..models import Model
+from ..warehouse import sql_identifier, transaction
 from .compile import compile_model, compile_sql, is_table, select_models
 from .inputs import input_tables, landing_columns, model_columns, table_names
 
@@ -115,13 +116,38 @@ def read_back(con: duckdb.DuckDBPyConnection, client: object, dataset: str, buil
     so `finops report` and `finops email` run on a DuckDB file; query the other marts in BigQuery."""
     from ..models import document
     from ..report import reads
-    from .readback import copy_bigquery_tables
 
     marts = [m for m in built if m.layer == "marts" and reads(m.name)]
     types = model_columns()
-    copy_bigquery_tables(con, client, dataset, {m.name: types.get(m.name, {}) for m in marts})
+    _copy_tables(con, client, dataset, {m.name: types.get(m.name, {}) for m in marts})
     document(con, marts)
     return marts
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str,
+                         tables: dict[str, dict[str, str]]) -> None:
+    """Copy the tables of ``dataset`` into DuckDB tables, all or none (they are small: the report's
+    marts), each column cast to the DuckDB type ``tables`` gives it, as `finops build` would have
+    made it. BigQuery's BIGNUMERIC, what DECIMAL(38, 10) becomes there, arrives as Arrow
+    decimal256, which DuckDB cannot read: it crosses as text, digit for digit."""
+    import pyarrow as pa
+
+    with transaction(con):
+        for name, types in tables.items():
+            try:
+                table = client.query(f"select * from `{dataset}.{name}`").result().to_arrow()
+            except Exception as exc:  # noqa: BLE001 -- google.api_core raises NotFound, Forbidden, BadRequest...
+                raise FinopsError(f"{dataset}.{name}: cannot read it back from BigQuery: {_message(exc)}") from None
+            table = table.cast(pa.schema([
+                f.with_type(pa.string()) if pa.types.is_decimal256(f.type) else f for f in table.schema
+            ]))
+            columns = ", ".join(
+                f"cast({sql_identifier(c)} as {types[c]}) as {sql_identifier(c)}" if c in types else sql_identifier(c)
+                for c in table.column_names
+            )
+            con.register("_bigquery_rows", table)
+            con.execute(f"create or replace table {sql_identifier(name)} as select {columns} from _bigquery_rows")
+            con.unregister("_bigquery_rows")
 
 
 def load_inputs(client: object, dataset: str, models: list[Model], attribution: Attribution | None, idle: Idle | None,

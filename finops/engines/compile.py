@@ -121,7 +121,6 @@ def without_star_except(tree: exp.Expression) -> exp.Expression:
                    validate_qualify_columns=False, quote_identifiers=False)
 
 
-@cache
 def relation_columns() -> dict[str, dict[str, str]]:
     """Every relation a model can read, with its DuckDB column types."""
     from .inputs import landing_columns, model_columns

@@ -5,6 +5,8 @@ engine gets the same rows and column types; the engine module only moves them ac
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
 
 from ..config import Attribution, Idle, Savings, load_attribution, load_idle, load_savings
@@ -30,31 +32,29 @@ def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
 
 
+@cache
 def landing_columns() -> dict[str, dict[str, str]]:
     """Every table `finops` lands into (raw_*, loads, gpu_metrics, ...) with its DuckDB column types,
     read from a fresh schema so another engine always gets the tables the models may read."""
-    con = duckdb.connect()
-    try:
-        ensure_schema(con)
-        tables: dict[str, dict[str, str]] = {}
-        for table, column, typ in con.execute(
-            "select table_name, column_name, data_type from duckdb_columns() where not internal and schema_name = 'main' "
-            "and table_name in (select table_name from duckdb_tables()) order by table_name, column_index"
-        ).fetchall():
-            tables.setdefault(table, {})[column] = typ
-        return tables
-    finally:
-        con.close()
+    return _empty_warehouse_columns(with_models=False)
 
 
+@cache
 def model_columns() -> dict[str, dict[str, str]]:
     """Every model's columns with the DuckDB types `finops build` gives them, read from a build on an
-    empty warehouse (about a second): what another engine's tables are cast to, so that the marts
-    keep one interface wherever they are built."""
+    empty warehouse (about a second, once a process): what another engine's tables are cast to, so
+    that the marts keep one interface wherever they are built."""
+    return _empty_warehouse_columns(with_models=True)
+
+
+def _empty_warehouse_columns(*, with_models: bool) -> dict[str, dict[str, str]]:
+    """Relation -> column -> DuckDB type in a fresh warehouse: its landing tables, or (``with_models``)
+    every model built on them."""
     con = duckdb.connect()
     try:
         ensure_schema(con)
-        names = [m.name for m in build(con)]
+        names = [m.name for m in build(con)] if with_models else [t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main'").fetchall()]
         columns: dict[str, dict[str, str]] = {}
         for table, column, typ in con.execute(
             "select table_name, column_name, data_type from duckdb_columns() where schema_name = 'main' "

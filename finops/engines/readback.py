@@ -1,9 +1,9 @@
-"""Reading marts another engine built back into a DuckDB file, so `finops query`, `finops report`
-and `finops email` run unchanged on what the engine built.
+"""Reading marts Spark built back into a DuckDB file, so `finops query`, `finops report` and
+`finops email` run unchanged on what the cluster built.
 
 Spark writes each mart as a directory of Parquet files: DuckDB views over them read only the (small)
-marts a query needs. BigQuery keeps its tables to itself: the marts the report reads are copied,
-streamed as Arrow through the same client call `finops ingest gcp` uses."""
+marts a query needs. (BigQuery keeps its tables to itself: :func:`bigquery.read_back` copies the
+report's marts.)"""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from collections.abc import Callable
 
 import duckdb
 
-from ..errors import FinopsError
 from ..models import Model
-from ..warehouse import sql_identifier, sql_literal, transaction
+from ..warehouse import sql_identifier, sql_literal
 
 
 def duckdb_path(path: str) -> str:
@@ -51,29 +50,3 @@ def link_marts(con: duckdb.DuckDBPyConnection, built: list[Model], files: Callab
             con.execute(f"create or replace view {model.name} as\n{model.sql}")
     document(con, built)  # the comments `finops build` writes: the report and SQL users read them
 
-
-def copy_bigquery_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str,
-                         tables: dict[str, dict[str, str]]) -> None:
-    """Copy the tables of ``dataset`` into DuckDB tables, all or none (they are small: the report's
-    marts), each column cast to the DuckDB type ``tables`` gives it, as `finops build` would have
-    made it. BigQuery's BIGNUMERIC, what DECIMAL(38, 10) becomes there, arrives as Arrow
-    decimal256, which DuckDB cannot read: it crosses as text, digit for digit."""
-    import pyarrow as pa
-
-    with transaction(con):
-        for name, types in tables.items():
-            try:
-                table = client.query(f"select * from `{dataset}.{name}`").result().to_arrow()
-            except Exception as exc:  # noqa: BLE001 -- google.api_core raises NotFound, Forbidden, BadRequest...
-                message = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).splitlines()[0]
-                raise FinopsError(f"{dataset}.{name}: cannot read it back from BigQuery: {message}") from None
-            table = table.cast(pa.schema([
-                f.with_type(pa.string()) if pa.types.is_decimal256(f.type) else f for f in table.schema
-            ]))
-            columns = ", ".join(
-                f"cast({sql_identifier(c)} as {types[c]}) as {sql_identifier(c)}" if c in types else sql_identifier(c)
-                for c in table.column_names
-            )
-            con.register("_bigquery_rows", table)
-            con.execute(f"create or replace table {sql_identifier(name)} as select {columns} from _bigquery_rows")
-            con.unregister("_bigquery_rows")

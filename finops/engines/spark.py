@@ -37,9 +37,7 @@ from .inputs import input_tables, landing_columns, model_columns, table_names
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-PARTITION_COLUMNS = ("bill_payer_account_id", "bill_billing_period_start_date")
 LOADS_PARTITION_COLUMNS = ("provider", "billing_account_id", "billing_period_start")  # one row per period
-GCP_PARTITION_COLUMNS = ("billing_account_id", "usage_day")  # the export's restatement unit
 
 
 # what the models' meaning rests on: UTC timestamps as DuckDB's, a landing replaces only its periods
@@ -132,15 +130,20 @@ def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceber
     columns = {field.name: _duckdb_type(field.dataType.simpleString()) for field in files.schema.fields}
     load_id = int(time.time())  # no sequence on Spark: the landing time (epoch seconds) is the load id
     if "billing_account_id" in columns or "cost" in columns:  # the export's own top-level fields, no CUR's
-        landed, shape = land_gcp(spark, files, columns, source, schema, load_id, iceberg)
+        landed, shape, landing = gcp_landing(files, columns, source, load_id)
     else:
-        landed, shape = land_cur(spark, files, columns, source, schema, load_id, iceberg)
+        landed, shape, landing = cur_landing(files, columns, source, load_id)
+    try:
+        # partitioned by account and period (GCP: usage day): the periods in this delivery are
+        # replaced as units, every other one is kept
+        replace_partitions(spark.sql(landing), schema, landed.table, (landed.account, landed.period_start), iceberg)
+    except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
+        raise FinopsError(f"{source}: landing on Spark failed: {_first_message(exc)}") from None
     log_load(spark, schema, landed, load_id, source, shape, iceberg)
 
 
-def land_cur(spark: SparkSession, files: DataFrame, columns: dict[str, str], source: str, schema: str,
-             load_id: int, iceberg: Target | None = None) -> tuple[LandingTable, str]:
-    """Land the CUR Parquet ``files`` (``columns``: their DuckDB types), replacing the billing periods they hold."""
+def cur_landing(files: DataFrame, columns: dict[str, str], source: str, load_id: int) -> tuple[LandingTable, str, str]:
+    """The landing table, shape and Spark SQL that land the CUR Parquet ``files`` (``columns``: their DuckDB types)."""
     try:
         shape = detect_shape(columns, source)
     except FinopsError:
@@ -160,30 +163,19 @@ def land_cur(spark: SparkSession, files: DataFrame, columns: dict[str, str], sou
         f"{sql_literal(source)} as x_source_file from cur_delivery",
         "spark",
     )
-    try:
-        # the periods in this delivery are replaced, every other one is kept
-        replace_partitions(spark.sql(landing), schema, AWS_CUR.table, PARTITION_COLUMNS, iceberg)
-    except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
-        raise FinopsError(f"{source}: landing on Spark failed: {_first_message(exc)}") from None
-    return AWS_CUR, shape
+    return AWS_CUR, shape, landing
 
 
-def land_gcp(spark: SparkSession, files: DataFrame, columns: dict[str, str], source: str, schema: str,
-             load_id: int, iceberg: Target | None = None) -> tuple[LandingTable, str]:
-    """Land a Cloud Billing export in Parquet into raw_gcp_billing, replacing the usage days it holds.
+def gcp_landing(files: DataFrame, columns: dict[str, str], source: str, load_id: int) -> tuple[LandingTable, str, str]:
+    """The landing table, shape and Spark SQL that land a Cloud Billing export in Parquet.
 
     Google corrects a day by exporting more rows for it, so a delivery is the whole of each day it
-    holds: dynamic partition overwrite replaces those days as units and keeps every other day."""
+    holds, and its usage days are what the landing replaces (GCP_EXPORT's period is the day)."""
     types = {name: duckdb.sqltype(typ) for name, typ in columns.items()}
     check_required(types, source)
     files.createOrReplaceTempView("gcp_delivery")
     normalised = normalised_select("gcp_delivery", types, source, sql_literal(source))
-    landing = compile_sql(f"select *, {load_id} as x_load_id from ({normalised})", "spark")
-    try:
-        replace_partitions(spark.sql(landing), schema, GCP_EXPORT.table, GCP_PARTITION_COLUMNS, iceberg)
-    except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
-        raise FinopsError(f"{source}: landing on Spark failed: {_first_message(exc)}") from None
-    return GCP_EXPORT, GCP_SHAPE
+    return GCP_EXPORT, GCP_SHAPE, compile_sql(f"select *, {load_id} as x_load_id from ({normalised})", "spark")
 
 
 def log_load(spark: SparkSession, schema: str, landed: LandingTable, load_id: int, source: str, shape: str,
