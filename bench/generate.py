@@ -34,7 +34,7 @@ def month(shape: str, rows: int, seed: int, period: str = PERIOD) -> Path:
 
 def restated(rows: int, seed: int, period: str = RESTATED) -> Path:
     """The month-end re-delivery of a CUR 2.0 month: new execution id, invoice ids, costs +2 %."""
-    from finops import generate
+    from finops.demo import generate
 
     root = BILLS / f"cur2-{rows}-{seed}-{period}-restated"
     return _cached(root, lambda: generate.write_cur2(root, period, rows=rows, seed=seed, final=True, cost_scale=1.02))
@@ -70,7 +70,7 @@ def peer_input(legacy: Path) -> Path:
     """
     import duckdb
 
-    from finops.cur_schema import snake_case
+    from finops.warehouse.columns.cur import snake_case
 
     root = legacy.with_name(legacy.name + "-focus-converter")
 
@@ -93,7 +93,7 @@ def peer_input(legacy: Path) -> Path:
 
 
 def _write(shape: str, root: Path, period: str, rows: int, seed: int) -> None:
-    from finops import generate
+    from finops.demo import generate
 
     if shape == "cur2":
         generate.write_cur2(root, period, rows=rows, seed=seed)
@@ -106,7 +106,7 @@ def _write(shape: str, root: Path, period: str, rows: int, seed: int) -> None:
 def _write_gcp(root: Path, period: str, rows: int, seed: int, fmt: str) -> None:
     """One file per UTC usage day, as an export job splits a big table into many files: each call
     plans the whole month but materialises one day, so memory stays flat from 1M to 10M rows."""
-    from finops.generate_gcp import first_day, write_gcp_export
+    from finops.demo.generate_gcp import first_day, write_gcp_export
 
     year, mon = (int(x) for x in period.split("-"))
     following = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"

@@ -51,8 +51,8 @@ def ingest(provider: str, source: str, db: str) -> dict:
 def report(db: str) -> dict:
     """Render the weekly report of the latest complete week with data, as `finops report` does."""
     import finops
-    from finops.report import latest_week_with_data, render
-    from finops.report_config import load_report_settings
+    from finops.report.weekly import latest_week_with_data, render
+    from finops.config.report import load_report_settings
 
     con = finops.connect(db, read_only=True)
     rows = con.execute("select count(*) from costs").fetchone()[0]
@@ -76,7 +76,7 @@ def month_cost(db: str, period: str) -> dict:
 def cli(argv: list[str]) -> dict:
     """A `finops` command, in-process; the time includes importing the CLI, as cron would pay."""
     started = time.perf_counter()
-    from finops.cli import main
+    from finops.cli.app import main
 
     code = main(argv)
     seconds = time.perf_counter() - started

@@ -13,14 +13,14 @@ The library API, which the ``finops`` command is a thin layer over::
 
 __version__ = "0.1.0"
 
-from .errors import FinopsError, UsageError  # noqa: E402
-from .export import export_focus  # noqa: E402
-from .gcp import ingest_gcp  # noqa: E402
-from .ingest import ingest_aws, ingest_focus  # noqa: E402
-from .metrics import ingest_metrics  # noqa: E402
-from .models import build, run_tests  # noqa: E402
-from .status import status  # noqa: E402
-from .warehouse import connect, transaction  # noqa: E402
+from finops.errors import FinopsError, UsageError  # noqa: E402
+from finops.report.export import export_focus  # noqa: E402
+from finops.connectors.gcp import ingest_gcp  # noqa: E402
+from finops.connectors.ingest import ingest_aws, ingest_focus  # noqa: E402
+from finops.connectors.metrics import ingest_metrics  # noqa: E402
+from finops.models.runner import build, run_tests  # noqa: E402
+from finops.warehouse.status import status  # noqa: E402
+from finops.warehouse.connection import connect, transaction  # noqa: E402
 
 __all__ = [
     "FinopsError",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import finops
-from finops.cli import main
+from finops.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -192,7 +192,7 @@ def snapshot(db: Path) -> tuple:
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
     """Two invoice months of the same ML team, as JSONL, JSONL.gz and Parquet."""
-    from finops.generate_gcp import write_gcp_export
+    from finops.demo.generate_gcp import write_gcp_export
 
     root = tmp_path_factory.mktemp("gcp")
     out = {}
@@ -207,8 +207,8 @@ def exports(tmp_path_factory) -> dict[str, Path]:
 def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
     """The weekly report's every section for ``week``, money to the cent, less the ``ignore``d
     columns: what another engine's marts must reproduce."""
-    from finops.report import report_data
-    from finops.report_config import ReportSettings
+    from finops.report.weekly import report_data
+    from finops.config.report import ReportSettings
 
     data = report_data(con, week, ReportSettings())
 

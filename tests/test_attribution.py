@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 import finops
-from finops.config import load_attribution
+from finops.config.file import load_attribution
 
-from .conftest import cur_rows, write_cur_csv
+from tests.conftest import cur_rows, write_cur_csv
 
 ACCOUNT = "444455556666"
 
@@ -154,7 +154,7 @@ def test_workload_tags_are_configurable(con, tmp_path, monkeypatch):
 
 
 def test_google_cloud_rows_are_attributed_too(con, tmp_path):
-    from finops.generate_gcp import write_gcp_export
+    from finops.demo.generate_gcp import write_gcp_export
 
     write_gcp_export(tmp_path / "gcp" / "000000000000.parquet", "2026-10", rows=3000, seed=5)
     finops.ingest_gcp(con, tmp_path / "gcp")

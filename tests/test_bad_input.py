@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from .conftest import REAL_CUR, cur_rows, snapshot, write_cur_csv, write_legacy_delivery
+from tests.conftest import REAL_CUR, cur_rows, snapshot, write_cur_csv, write_legacy_delivery
 
 
 @pytest.fixture

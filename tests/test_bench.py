@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from bench import generate
-from finops.generate_gcp import write_gcp_export
+from finops.demo.generate_gcp import write_gcp_export
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ from sqlglot import exp
 import finops
 from finops.engines import bigquery
 from finops.errors import FinopsError
-from finops.models import load_models
-from finops.report import latest_week_with_data
+from finops.models.runner import load_models
+from finops.report.weekly import latest_week_with_data
 
-from .conftest import report_figures
+from tests.conftest import report_figures
 
 EXPORT = "billing-proj.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF"
 

@@ -11,8 +11,8 @@ import pytest
 
 import finops
 
-from .conftest import FIXTURES, write_cur_csv
-from .test_amortisation import amortisation_delivery
+from tests.conftest import FIXTURES, write_cur_csv
+from tests.test_amortisation import amortisation_delivery
 
 SPEC = FIXTURES / "focus-spec-commitments"
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 import finops
-from finops.savings import recommend
+from finops.savings.commitments import recommend
 
-from .conftest import cur_rows, write_cur_csv
-from .test_spot_opportunities import P4D_ON_DEMAND, p4d_run
+from tests.conftest import cur_rows, write_cur_csv
+from tests.test_spot_opportunities import P4D_ON_DEMAND, p4d_run
 
 START = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
 HOURS = 8 * 24  # more than the 7-day look-back, less than 30

@@ -8,14 +8,14 @@ import duckdb
 import pytest
 
 import finops
-from finops import generate
+from finops.demo import generate
 
-from .conftest import snapshot
+from tests.conftest import snapshot
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    from finops.cli import main
+    from finops.cli.app import main
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     assert main(["demo", "--db", str(path), "-q"]) == 0
@@ -60,7 +60,7 @@ def test_demo_holds_what_an_ml_team_bill_holds(demo_db):
 
 
 def test_demo_again_changes_nothing(demo_db, capsys):
-    from finops.cli import main
+    from finops.cli.app import main
 
     before = snapshot(demo_db)
     assert main(["demo", "--db", str(demo_db)]) == 0
@@ -92,7 +92,7 @@ def test_generated_restatement_replaces_the_period(con, tmp_path, writer):
 def test_demo_writes_the_report_of_its_last_complete_week(demo_db):
     import re
 
-    from finops.report import money
+    from finops.report.weekly import money
 
     page = demo_db.with_name("demo-report-2026-W43.html").read_text(encoding="utf-8")
     con = finops.connect(demo_db, read_only=True)

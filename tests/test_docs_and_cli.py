@@ -11,11 +11,11 @@ import tomllib
 import pytest
 
 import finops
-from finops.cli import EXAMPLES, _parser, main
-from finops.focus_schema import FOCUS_COLUMNS
-from finops.models import load_models, relations
+from finops.cli.app import EXAMPLES, _parser, main
+from finops.warehouse.columns.focus import FOCUS_COLUMNS
+from finops.models.runner import load_models, relations
 
-from .conftest import REAL_CUR, ROOT
+from tests.conftest import REAL_CUR, ROOT
 
 CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 TABLES_DOC = (ROOT / "docs" / "tables.md").read_text(encoding="utf-8")
@@ -105,7 +105,7 @@ def test_finops_db_environment_variable(tmp_path, monkeypatch, capsys):
 
 
 def test_schema_reference_is_current():
-    from finops.schema_doc import schema_markdown
+    from finops.models.schema_doc import schema_markdown
 
     assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == schema_markdown(), (
         "docs/schema.md is stale: run `finops schema --out docs/schema.md`")

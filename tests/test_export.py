@@ -12,11 +12,12 @@ import duckdb
 import pytest
 
 import finops
-from finops import generate, generate_gcp
-from finops.focus_schema import FOCUS_COLUMNS
+from finops.demo import generate
+from finops.demo import generate_gcp
+from finops.warehouse.columns.focus import FOCUS_COLUMNS
 
-from .conftest import REAL_CUR, ROOT, write_cur_csv
-from .test_amortisation import amortisation_delivery
+from tests.conftest import REAL_CUR, ROOT, write_cur_csv
+from tests.test_amortisation import amortisation_delivery
 
 VALIDATOR = ROOT.parent / "shared" / "tools" / "focus-validate"
 

@@ -10,7 +10,7 @@ import duckdb
 
 import finops
 
-from .conftest import FOCUS_SAMPLE, REAL_CUR, write_aws_focus_charge
+from tests.conftest import FOCUS_SAMPLE, REAL_CUR, write_aws_focus_charge
 
 
 def sample_totals() -> dict[tuple[str, str], Decimal]:

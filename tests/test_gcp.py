@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import finops
-from finops import gcp
-from finops.generate_gcp import BILLING_ACCOUNT, write_gcp_export
+from finops.connectors import gcp
+from finops.demo.generate_gcp import BILLING_ACCOUNT, write_gcp_export
 
-from .conftest import snapshot
+from tests.conftest import snapshot
 
 CENT = Decimal("0.01")
 
@@ -519,7 +519,7 @@ class FakeCatalog:
 
 
 def test_catalog_prices_for_gpu_skus():
-    from finops.gcp_prices import fetch_prices
+    from finops.savings.gcp_catalog import fetch_prices
 
     client = FakeCatalog([
         catalog_sku("Nvidia Tesla A100 GPU running in Americas", "GPU", "OnDemand", 2, 933908000),
@@ -538,7 +538,7 @@ def test_catalog_prices_for_gpu_skus():
 
 
 def test_offline_prices_fall_back_to_the_bundled_snapshot():
-    from finops.gcp_prices import fetch_prices
+    from finops.savings.gcp_catalog import fetch_prices
 
     class Offline:
         def list_skus(self, parent):

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from finops import generate
-from finops.cur_schema import snake_case
-from finops.generate import HOSTILE_TAG_VALUES, write_cur2, write_legacy_cur
+from finops.demo import generate
+from finops.warehouse.columns.cur import snake_case
+from finops.demo.generate import HOSTILE_TAG_VALUES, write_cur2, write_legacy_cur
 
 ROWS = 2000
 PERIOD_START = "2026-10-01 00:00:00"

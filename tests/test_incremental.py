@@ -6,9 +6,9 @@ from __future__ import annotations
 import duckdb
 
 import finops
-from finops import generate
+from finops.demo import generate
 
-from .conftest import cur_rows, write_aws_focus_charge, write_cur_csv
+from tests.conftest import cur_rows, write_aws_focus_charge, write_cur_csv
 
 COMPARED = (
     "select x_LoadId, BillingPeriodStart, x_LineItemId, x_RowKind, ChargeCategory, BilledCost, EffectiveCost, "
@@ -119,7 +119,7 @@ def test_a_warehouse_from_before_incremental_builds_is_upgraded(db, tmp_path):
 
 
 def test_needs_build_tells_when_models_are_behind_the_loads(con, tmp_path, monkeypatch):
-    from finops.models import needs_build
+    from finops.models.runner import needs_build
 
     root = tmp_path / "cur"
     generate.write_cur2(root, "2026-09", rows=200, seed=11)
@@ -154,9 +154,9 @@ def test_a_cur_arriving_after_the_focus_export_of_its_period_replaces_it(con, tm
 
 
 def test_idle_gpu_takes_in_metrics_loaded_after_the_bill(con, tmp_path):
-    from finops.metrics import ingest_metrics
+    from finops.connectors.metrics import ingest_metrics
 
-    from .test_metrics import week_bill, week_metrics
+    from tests.test_metrics import week_bill, week_metrics
 
     idle = "select resource_id, hour, samples, is_idle, wasted_cost from idle_gpu order by all"
     finops.ingest_aws(con, write_cur_csv(tmp_path / "bill" / "cur.csv", week_bill()))

@@ -10,10 +10,10 @@ import boto3
 import pytest
 
 import finops
-from finops.config import load_idle
-from finops.metrics import ingest_metrics
+from finops.config.file import load_idle
+from finops.connectors.metrics import ingest_metrics
 
-from .conftest import FIXTURES, REAL_CUR, cur_rows, snapshot, write_cur_csv
+from tests.conftest import FIXTURES, REAL_CUR, cur_rows, snapshot, write_cur_csv
 
 H100 = FIXTURES / "gpu-telemetry" / "nvidia-smi-h100-query.csv"
 PHASES = FIXTURES / "gpu-telemetry" / "phases.txt"

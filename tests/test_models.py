@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import finops
-from finops.models import load_models, relations
+from finops.models.runner import load_models, relations
 
-from .conftest import FOCUS_SAMPLE, REAL_CUR, write_cur_csv
-from .test_amortisation import amortisation_delivery
+from tests.conftest import FOCUS_SAMPLE, REAL_CUR, write_cur_csv
+from tests.test_amortisation import amortisation_delivery
 
 
 def test_models_run_in_dependency_order():

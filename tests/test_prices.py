@@ -13,11 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import finops
-from finops.prices import Price, refresh_prices, store
+from finops.savings.prices import Price, refresh_prices, store
 
-from .conftest import cur_rows, free_port, write_cur_csv
-from .test_gcp import FakeCatalog, catalog_sku
-from .test_spot_opportunities import P4D_ON_DEMAND, P4D_SPOT, p4d_run
+from tests.conftest import cur_rows, free_port, write_cur_csv
+from tests.test_gcp import FakeCatalog, catalog_sku
+from tests.test_spot_opportunities import P4D_ON_DEMAND, P4D_SPOT, p4d_run
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import finops
 
-from .conftest import REAL_CUR
+from tests.conftest import REAL_CUR
 
 
 def source_totals() -> tuple[dict[str, Decimal], Counter]:

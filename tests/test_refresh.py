@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 import finops
-from finops import generate
-from finops.init import TEMPLATE
-from finops.lock import lock_path, writer_lock
-from finops.refresh_config import load_config
+from finops.demo import generate
+from finops.ops.init import TEMPLATE
+from finops.warehouse.lock import lock_path, writer_lock
+from finops.config.refresh import load_config
 
-from .conftest import ROOT, cur_rows, write_cur_csv
+from tests.conftest import ROOT, cur_rows, write_cur_csv
 
 
 def write_config(tmp_path: Path, monkeypatch, body: str) -> Path:
@@ -89,7 +89,7 @@ def test_five_restated_deliveries_end_with_the_fifth(run, db, tmp_path, monkeypa
     generate.write_legacy_cur(tmp_path / "only5", "2026-10", rows=650, seed=5, assembly_id="assembly-5", cost_scale=1.5)
     clean = tmp_path / "clean.duckdb"
     write_config(tmp_path, monkeypatch, aws_source("aws", tmp_path / "only5"))
-    assert finops.cli.main(["refresh", "--no-email", "--quiet", "--db", str(clean)]) == 0
+    assert finops.cli.app(["refresh", "--no-email", "--quiet", "--db", str(clean)]) == 0
     assert totals(db) == totals(clean)
     con = finops.connect(db, read_only=True)
     assert con.execute("select count(*) from loads").fetchone()[0] == 5

@@ -30,10 +30,10 @@ from pathlib import Path
 import pytest
 
 import finops
-from finops import generate
+from finops.demo import generate
 
-from .conftest import ROOT, cur_rows, free_port, snapshot, write_cur_csv
-from .test_refresh import aws_source, totals, write_config
+from tests.conftest import ROOT, cur_rows, free_port, snapshot, write_cur_csv
+from tests.test_refresh import aws_source, totals, write_config
 
 FULL = 256 * 1024  # room left on a "full" disk: enough to start a load, not to finish it
 
@@ -323,7 +323,7 @@ def test_an_unreadable_bill_is_the_sources_problem_not_the_disks(bills, tmp_path
 
 
 def test_a_sent_reports_table_from_before_the_sending_record_still_counts(run, db, smtp):
-    from finops.report import last_complete_week
+    from finops.report.weekly import last_complete_week
 
     week = last_complete_week(dt.datetime.now(dt.UTC).date())
     con = finops.connect(db)

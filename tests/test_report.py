@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 import finops
-from finops import generate
+from finops.demo import generate
 from finops.errors import FinopsError
-from finops.report import last_complete_week, latest_week_with_data, money, render, report_data
-from finops.report_config import ReportSettings, load_email_settings, load_report_settings
+from finops.report.weekly import last_complete_week, latest_week_with_data, money, render, report_data
+from finops.config.report import ReportSettings, load_email_settings, load_report_settings
 
-from .conftest import cur_rows, write_cur_csv
+from tests.conftest import cur_rows, write_cur_csv
 
 SCRIPT = "<script>alert(1)</script>"
 WEEK = "2026-W43"  # Monday 2026-10-19 to Sunday 2026-10-25

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import finops
 
-from .conftest import cur_rows, write_cur_csv, write_legacy_delivery
+from tests.conftest import cur_rows, write_cur_csv, write_legacy_delivery
 
 
 def month(cost: str, n: int = 3) -> list[dict[str, str]]:

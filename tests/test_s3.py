@@ -9,7 +9,7 @@ import boto3
 
 import finops
 
-from .conftest import cur_rows, write_legacy_delivery
+from tests.conftest import cur_rows, write_legacy_delivery
 
 
 def upload(endpoint: str, bucket: str, root: Path, prefix: str) -> None:

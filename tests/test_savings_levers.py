@@ -9,14 +9,14 @@ from decimal import Decimal
 import pytest
 
 import finops
-from finops.config import load_savings
+from finops.config.file import load_savings
 from finops.errors import FinopsError
-from finops.metrics import ingest_metrics
+from finops.connectors.metrics import ingest_metrics
 
-from .conftest import cur_rows, write_cur_csv
-from .test_attribution import sagemaker
-from .test_commitment_recommendations import START
-from .test_spot_opportunities import P4D_ON_DEMAND, P4D_SPOT, p4d_run
+from tests.conftest import cur_rows, write_cur_csv
+from tests.test_attribution import sagemaker
+from tests.test_commitment_recommendations import START
+from tests.test_spot_opportunities import P4D_ON_DEMAND, P4D_SPOT, p4d_run
 
 P4D_1Y = Decimal("20.6467")  # sql/seeds/instance_prices.csv
 

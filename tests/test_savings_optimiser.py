@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from finops.savings import commitment_cost, optimal_commitment, recommend
+from finops.savings.commitments import commitment_cost, optimal_commitment, recommend
 
 D35 = Decimal("0.35")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 SEEDS = ROOT / "sql" / "seeds"
 

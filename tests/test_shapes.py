@@ -129,7 +129,7 @@ def test_aws_focus_export_is_recognised(con, tmp_path):
 
 
 def test_tag_columns_that_differ_only_in_case_are_both_kept(con, tmp_path):
-    from .conftest import cur_rows, write_cur_csv
+    from tests.conftest import cur_rows, write_cur_csv
 
     rows = cur_rows({"resourceTags/user:Team": "ML-Platform", "resourceTags/user:team": "search"})
     finops.ingest_aws(con, write_cur_csv(tmp_path / "cur.csv", rows))

@@ -12,12 +12,12 @@ import finops
 from finops.engines import spark as engine
 from finops.engines.readback import link_marts
 from finops.errors import FinopsError
-from finops.generate import write_cur2, write_legacy_cur
-from finops.models import load_models
-from finops.report import latest_week_with_data
+from finops.demo.generate import write_cur2, write_legacy_cur
+from finops.models.runner import load_models
+from finops.report.weekly import latest_week_with_data
 
-from .conftest import report_figures
-from .test_s3 import upload
+from tests.conftest import report_figures
+from tests.test_s3 import upload
 
 ROWS = 2000  # as tests/test_generate.py
 TARGETS = ["costs", "workload_costs", "training_jobs"]

@@ -13,9 +13,9 @@ import pytest
 import finops
 from finops.engines import spark as engine
 from finops.errors import FinopsError
-from finops.generate_gcp import write_gcp_export
+from finops.demo.generate_gcp import write_gcp_export
 
-from .test_spark import cents
+from tests.test_spark import cents
 
 ROWS = 2000  # as tests/test_spark.py
 TARGETS = ["costs", "workload_costs", "training_jobs"]

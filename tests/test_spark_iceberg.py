@@ -16,11 +16,11 @@ from finops.engines import iceberg
 from finops.engines import spark as engine
 from finops.engines.compile import find_model
 from finops.errors import FinopsError
-from finops.generate import write_cur2
-from finops.generate_gcp import BILLING_ACCOUNT, write_gcp_export
+from finops.demo.generate import write_cur2
+from finops.demo.generate_gcp import BILLING_ACCOUNT, write_gcp_export
 
 # the same month, totals and Spark session as tests/test_spark.py
-from .test_spark import COST_TOTALS, JOB_TOTALS, ROWS, TARGETS, TEAM_TOTALS, cents
+from tests.test_spark import COST_TOTALS, JOB_TOTALS, ROWS, TARGETS, TEAM_TOTALS, cents
 
 CATALOG = "warehouse"
 QUERIES = (TEAM_TOTALS, JOB_TOTALS, COST_TOTALS)

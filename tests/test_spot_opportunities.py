@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import finops
 
-from .conftest import cur_rows, write_cur_csv
+from tests.conftest import cur_rows, write_cur_csv
 
 P4D_ON_DEMAND, P4D_SPOT = Decimal("32.7726"), Decimal("11.4704")  # sql/seeds/instance_prices.csv, us-east-1
 
@@ -54,8 +54,8 @@ def test_price_table_has_every_kind_dated_and_sourced(con):
 
 
 def test_savings_opportunities_state_it_per_month_and_the_report_shows_it(con, tmp_path):
-    from finops.report import render
-    from finops.report_config import ReportSettings
+    from finops.report.weekly import render
+    from finops.config.report import ReportSettings
 
     finops.ingest_aws(con, write_cur_csv(tmp_path / "cur.csv", cur_rows(
         p4d_run("15", **{"lineItem/ResourceId": "i-0p4d", "resourceTags/user:job": "llm-pretrain",
@@ -74,7 +74,7 @@ def test_savings_opportunities_state_it_per_month_and_the_report_shows_it(con, t
 
 
 def test_realised_spot_savings_per_team_and_job(con, tmp_path):
-    from .test_attribution import month
+    from tests.test_attribution import month
 
     # the attribution month: SageMaker managed spot training whisper-spot, 1.82 for 4.545 of on-demand;
     # its on-demand jobs (llama-ft, bert-hpo, llm-pretrain) become spot opportunities, not realised savings

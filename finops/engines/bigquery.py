@@ -19,13 +19,13 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from ..config import Attribution, Idle, Savings
-from ..errors import FinopsError
-from ..gcp_schema import FIELDS, KIND_TYPES
-from ..models import Model
-from ..warehouse import sql_identifier, transaction
-from .compile import compile_model, compile_sql, is_table, select_models
-from .inputs import input_tables, landing_columns, model_columns, table_names
+from finops.config.file import Attribution, Idle, Savings
+from finops.errors import FinopsError
+from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
+from finops.models.runner import Model
+from finops.warehouse.connection import sql_identifier, transaction
+from finops.engines.compile import compile_model, compile_sql, is_table, select_models
+from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
 
 EXPORT = "gcp_billing_export"  # the export table's name in the SQL below until it is qualified
 DAY = "date(ChargePeriodStart)"
@@ -114,8 +114,8 @@ def build(
 def read_back(con: duckdb.DuckDBPyConnection, client: object, dataset: str, built: list[Model]) -> list[Model]:
     """Copy the marts the weekly report reads from ``dataset`` into ``con``, with the models' comments,
     so `finops report` and `finops email` run on a DuckDB file; query the other marts in BigQuery."""
-    from ..models import document
-    from ..report import reads
+    from finops.models.runner import document
+    from finops.report.weekly import reads
 
     marts = [m for m in built if m.layer == "marts" and reads(m.name)]
     types = model_columns()

@@ -16,9 +16,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError, UnsupportedError
 
-from ..errors import FinopsError
-from ..models import Model, load_models
-from ..resources import resource_dir
+from finops.errors import FinopsError
+from finops.models.runner import Model, load_models
+from finops.resources import resource_dir
 
 @dataclass(frozen=True)
 class Macro:
@@ -123,7 +123,7 @@ def without_star_except(tree: exp.Expression) -> exp.Expression:
 
 def relation_columns() -> dict[str, dict[str, str]]:
     """Every relation a model can read, with its DuckDB column types."""
-    from .inputs import landing_columns, model_columns
+    from finops.engines.inputs import landing_columns, model_columns
 
     return {**landing_columns(), **model_columns()}
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..errors import FinopsError
+from finops.errors import FinopsError
 
 if TYPE_CHECKING:
     from pyiceberg.catalog import Catalog

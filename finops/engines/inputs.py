@@ -9,9 +9,9 @@ from functools import cache
 
 import duckdb
 
-from ..config import Attribution, Idle, Savings, load_attribution, load_idle, load_savings
-from ..models import Model, build, write_attribution_tables, write_idle_settings, write_savings_settings
-from ..warehouse import ensure_schema, sql_literal
+from finops.config.file import Attribution, Idle, Savings, load_attribution, load_idle, load_savings
+from finops.models.runner import Model, build, write_attribution_tables, write_idle_settings, write_savings_settings
+from finops.warehouse.connection import ensure_schema, sql_literal
 
 
 def input_tables(

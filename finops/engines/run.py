@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import FinopsError, UsageError
-from ..models import Model
+from finops.errors import FinopsError, UsageError
+from finops.models.runner import Model
 
 
 def build_elsewhere(args: argparse.Namespace) -> list[Model]:
     """Build on Spark or BigQuery as the command line says; the engine's library is imported only here."""
     if args.engine == "spark":
         try:
-            from . import spark
+            from finops.engines import spark
         except ImportError:
             raise FinopsError("--engine spark needs pyspark (pip install 'finops[spark]') and Java 17+") from None
         iceberg = None
         if args.table_format == "iceberg":  # the catalog is checked before Spark starts
-            from .iceberg import current_files, target
+            from finops.engines.iceberg import current_files, target
 
             iceberg = target(args.iceberg_catalog, args.target_schema)
         elif args.iceberg_catalog:
@@ -28,8 +28,8 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
         session = spark.session(args.spark_master, args.spark_warehouse, conf)
         built = spark.build(session, args.target_schema, source=args.source, targets=args.model, iceberg=iceberg)
         if args.db:
-            from ..warehouse import connect
-            from .readback import link_marts
+            from finops.warehouse.connection import connect
+            from finops.engines.readback import link_marts
 
             with connect(args.db) as con:
                 link_marts(con, built, lambda name: current_files(iceberg, name) if iceberg
@@ -41,7 +41,7 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
         from google.cloud import bigquery as client_library
     except ImportError:
         raise FinopsError("--engine bigquery needs google-cloud-bigquery (pip install 'finops[gcp]')") from None
-    from . import bigquery
+    from finops.engines import bigquery
 
     try:
         client = client_library.Client(project=args.project)
@@ -50,7 +50,7 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
     dataset = f"{args.project}.{args.dataset}"
     built = bigquery.build(client, dataset, source=args.source, targets=args.model)
     if args.db:
-        from ..warehouse import connect
+        from finops.warehouse.connection import connect
 
         with connect(args.db) as con:
             bigquery.read_back(con, client, dataset, built)

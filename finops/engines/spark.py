@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING
 import duckdb
 from sqlglot import exp
 
-from ..aws import SHAPE_FOCUS, cur_select_list, detect_shape
-from ..config import Attribution, Idle, Savings
-from ..cur_schema import REQUIRED_COLUMNS
-from ..errors import FinopsError
-from ..gcp import GCP_EXPORT, check_required, normalised_select
-from ..gcp import SHAPE as GCP_SHAPE
-from ..loads import AWS_CUR, LandingTable, periods_sql
-from ..models import Model
-from ..sources import open_source
-from ..warehouse import sql_literal
-from .compile import compile_model, compile_sql, is_table, select_models
-from .iceberg import Target, current_files, spark_path, write_table
-from .inputs import input_tables, landing_columns, model_columns, table_names
+from finops.connectors.aws import SHAPE_FOCUS, cur_select_list, detect_shape
+from finops.config.file import Attribution, Idle, Savings
+from finops.warehouse.columns.cur import REQUIRED_COLUMNS
+from finops.errors import FinopsError
+from finops.connectors.gcp import GCP_EXPORT, check_required, normalised_select
+from finops.connectors.gcp import SHAPE as GCP_SHAPE
+from finops.warehouse.loads import AWS_CUR, LandingTable, periods_sql
+from finops.models.runner import Model
+from finops.connectors.sources import open_source
+from finops.warehouse.connection import sql_literal
+from finops.engines.compile import compile_model, compile_sql, is_table, select_models
+from finops.engines.iceberg import Target, current_files, spark_path, write_table
+from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -1,0 +1,5 @@
+"""The ``finops`` command."""
+
+from finops.cli.app import main
+
+__all__ = ["main"]

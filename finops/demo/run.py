@@ -1,0 +1,75 @@
+"""``finops demo``: a warehouse built from bundled sample data, no cloud account needed.
+
+Two months of a made-up ML team's AWS bill, written by the project's own generator in the shapes
+AWS delivers (September as a legacy CUR with a manifest, October as a CUR 2.0 Data Export, as
+when a team migrates), plus a real anonymised legacy CUR from the FinOps Foundation. The generated
+files are kept beside the warehouse, so a new user can see what a CUR looks like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from finops.demo import generate
+from finops.connectors.ingest import ingest_aws
+from finops.warehouse.loads import LoadResult
+from finops.resources import resource_dir
+
+DEMO_DB = "finops-demo.duckdb"
+DEMO_ROWS = 15000  # an hourly report, as ML teams keep them (idle-GPU hours need it)
+REAL_SAMPLE = "aws-cur-legacy/sample-anonymous-aws-export-dataset.csv"
+
+
+def write_demo_sources(root: Path) -> list[Path]:
+    """Write the demo's bill files below ``root``; return the locations to ingest."""
+    generate.write_legacy_cur(root / "legacy", "2026-09", rows=DEMO_ROWS, seed=7, granularity="hourly")
+    generate.write_cur2(root / "cur2", "2026-10", rows=DEMO_ROWS, seed=8, granularity="hourly")
+    return [root / "legacy", root / "cur2", resource_dir("fixtures") / REAL_SAMPLE]
+
+
+def run_demo(con: duckdb.DuckDBPyConnection, sources: Path, *, progress=None) -> list[LoadResult]:  # noqa: ANN001
+    """Write the sample bills below ``sources`` (deterministic) and load them into ``con``."""
+    results: list[LoadResult] = []
+    for location in write_demo_sources(sources):
+        results += ingest_aws(con, location, progress=progress)
+    return results
+
+
+def write_demo_report(con: duckdb.DuckDBPyConnection, db: Path) -> Path:
+    """Write the weekly report beside the warehouse, for the last ISO week the sample bills cover to
+    its end (the calendar's last complete week has no demo data: the bills are for Sept-Oct 2026)."""
+    from finops.report.weekly import latest_week_with_data, render
+    from finops.config.report import load_report_settings
+
+    week = latest_week_with_data(con)
+    target = db.with_name(f"{db.stem}-report-{week}.html")
+    target.write_text(render(con, week, load_report_settings()).html, encoding="utf-8")
+    return target
+
+
+def sources_dir(db: Path) -> Path:
+    """Where the demo keeps its bill files: beside the warehouse, named after it."""
+    return db.with_name(f"{db.stem}-sources")
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Per billing period and account: billed and amortised cost, and the top service."""
+    return con.execute(
+        """
+        with by_service as (
+            select BillingPeriodStart, BillingAccountId, ServiceName, sum(EffectiveCost) as cost
+            from costs group by all
+        ),
+        top_service as (
+            select BillingPeriodStart, BillingAccountId, arg_max(ServiceName, cost) as service
+            from by_service group by all
+        )
+        select strftime(c.BillingPeriodStart, '%Y-%m') as period, c.BillingAccountId,
+               count(*) as rows, sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective,
+               any_value(t.service) as top_service
+        from costs c join top_service t using (BillingPeriodStart, BillingAccountId)
+        group by all order by 1, 2
+        """
+    ).fetchall()

@@ -1,0 +1,100 @@
+"""``finops check``: the data-quality checks a cron job runs before anyone trusts Monday's email.
+
+Each check is one SQL question with a pass/fail answer and a detail line saying what was found, so
+a failure can be read in a cron mail or parsed from ``--format json`` by monitoring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from finops.config.refresh import SourceSetting
+from finops.warehouse.status import status
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, sources: list[SourceSetting],
+               now: dt.datetime | None = None) -> list[CheckResult]:
+    """Every check, in a stable order; the caller exits non-zero when any is not ok."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    built = has_costs(con)
+    results = [_duplicates(con), _totals(con, built)]
+    results += [_freshness(con, source, now) for source in sources]
+    if built:
+        results += [_negative_usage(con), _currencies(con)]
+    return results
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection) -> CheckResult:
+    """An AWS line item (identity/LineItemId + TimeInterval) appears once per delivery."""
+    (count,) = con.execute("""
+        select count(*) from (
+            select 1 from raw_aws_cur
+            group by x_load_id, identity_line_item_id, identity_time_interval having count(*) > 1)
+    """).fetchone()
+    return CheckResult("duplicates", count == 0, f"{count:,} AWS line item(s) appear more than once in a delivery"
+                       if count else "no AWS line item appears twice in a delivery")
+
+
+def _totals(con: duckdb.DuckDBPyConnection, built: bool) -> CheckResult:
+    """Per billing period, BilledCost in costs equals the source total recorded at ingest."""
+    if not built:
+        return CheckResult("totals", False, "models not built (run `finops build`)")
+    bad = [p for p in status(con) if not p.reconciled]
+    if not bad:
+        return CheckResult("totals", True, "every loaded period's costs equal its source total")
+    first = bad[0]
+    return CheckResult("totals", False, f"{len(bad)} period(s) differ, e.g. {first.provider} {first.billing_account_id} "
+                       f"{first.billing_period_start:%Y-%m-%d}: source {first.source_total}, costs {first.billed_total}")
+
+
+def _freshness(con: duckdb.DuckDBPyConnection, source: SourceSetting, now: dt.datetime) -> CheckResult:
+    """A configured source delivered something within its fresh_days (metrics: its newest sample)."""
+    name = f"freshness {source.name}"
+    if source.kind == "metrics":
+        (latest,) = con.execute("select max(sampled_at)::timestamp from gpu_metrics where starts_with(source_file, ?)",
+                                [source.location]).fetchone()
+    else:
+        (latest,) = con.execute("select max(loaded_at) from loads where starts_with(source, ?)",
+                                [source.location]).fetchone()
+    if latest is None:
+        return CheckResult(name, False, f"nothing loaded from {source.location}")
+    age = now - latest
+    ok = age <= dt.timedelta(days=source.fresh_days)
+    return CheckResult(name, ok, f"last load {latest:%Y-%m-%d %H:%M} UTC, {age.days} day(s) ago "
+                       f"(limit {source.fresh_days})")
+
+
+def _negative_usage(con: duckdb.DuckDBPyConnection) -> CheckResult:
+    """Usage rows never consume a negative quantity (credits and refunds are separate charges)."""
+    (count,) = con.execute(
+        "select count(*) from costs where ChargeCategory = 'Usage' and ConsumedQuantity < 0").fetchone()
+    return CheckResult("negative usage", count == 0, f"{count:,} usage row(s) with negative ConsumedQuantity"
+                       if count else "no usage row has a negative quantity")
+
+
+def _currencies(con: duckdb.DuckDBPyConnection) -> CheckResult:
+    """One billing currency per billing account, or the sums in the report mix currencies."""
+    rows = con.execute("""
+        select BillingAccountId, string_agg(distinct BillingCurrency, ', ' order by BillingCurrency)
+        from costs group by 1 having count(distinct BillingCurrency) > 1 order by 1
+    """).fetchall()
+    return CheckResult("currencies", not rows, "; ".join(f"{a}: {c}" for a, c in rows)
+                       if rows else "one billing currency per billing account")
+
+
+def has_costs(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the models were built (``costs`` exists), which the totals check needs."""
+    (count,) = con.execute("select (select count(*) from duckdb_tables() where table_name = 'costs') "
+                           "+ (select count(*) from duckdb_views() where view_name = 'costs')").fetchone()
+    return bool(count)
+

@@ -1,0 +1,257 @@
+"""``finops refresh``: every configured source, then the models, the weekly report and the email.
+
+Meant for cron. Each source is ingested in its own transaction (see ingest.py), so one broken source
+neither stops the others nor leaves half a delivery behind; a SIGKILL at any moment leaves the
+previous complete data, and the next run loads what is missing (deliveries already loaded are
+skipped). The models are rebuilt once, after the sources, only when something new was loaded or
+they are behind the loads (``models.needs_build``). The report of the last complete week is written
+when the models changed since it was written (or it is missing); the email goes once per week, remembered in
+the ``sent_reports`` table.
+
+A full disk or a read-only directory (:class:`StorageError`) stops the run at once: every later step
+would fail the same way. A build that failed so after its sources committed is owed, and the next
+run does it (``build_state`` remembers which loads the models were last built from).
+
+The email is sent at most once, and never silently dropped: the intent to send (with the message's
+Message-ID) is committed before the SMTP conversation, the confirmation after it. A send refused by
+the server removes the intent, so the next run tries again; one whose outcome is unknown (killed,
+or the connection lost after the message went out) stays "sending", and every later run reports it
+instead of sending a second copy, until ``resend_unconfirmed`` sends it again with the same
+Message-ID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from finops.models import runner as models
+from finops.ops.check import run_checks
+from finops.errors import FinopsError
+from finops.config.refresh import Config, SourceSetting
+from finops.config.report import EmailSettings, load_email_settings
+from finops.warehouse.storage import StorageError, write_text_atomically
+from finops.warehouse.connection import first_line, sql_literal, transaction
+
+Log = Callable[[str], None]
+
+SENT_DDL = """
+create table if not exists sent_reports (
+    week       varchar primary key,
+    sent_at    timestamp,
+    recipients varchar[] not null,
+    subject    varchar not null,
+    status     varchar default 'sent',
+    message_id varchar,
+    attempted_at timestamp
+)
+"""
+SENT_COMMENTS = {
+    "": "One row per weekly report emailed by `finops refresh`, so each week is sent once.",
+    "week": "ISO week of the report, e.g. 2026-W44.",
+    "sent_at": "When the server accepted it (UTC); null while status is sending.",
+    "recipients": "Addresses it went to.",
+    "subject": "The email's subject line.",
+    "status": "sending: recorded before the send and not confirmed since (it may or may not have "
+    "arrived; `finops refresh --resend-unconfirmed` sends it again); sent: the server accepted it.",
+    "message_id": "The email's Message-ID header, the same on a resend.",
+    "attempted_at": "When the last send of it began (UTC).",
+}
+SENT_UPGRADE = [  # a sent_reports made before the status column: its rows were all sent
+    "alter table sent_reports add column if not exists status varchar default 'sent'",
+    "alter table sent_reports add column if not exists message_id varchar",
+    "alter table sent_reports add column if not exists attempted_at timestamp",
+    "alter table sent_reports alter column sent_at drop not null",
+]
+@dataclass
+class RefreshResult:
+    loaded_rows: int = 0
+    failed: list[str] = field(default_factory=list)  # one line per failed source or step
+    report_path: Path | None = None
+    emailed: list[str] = field(default_factory=list)
+    storage_failed: bool = False  # a full disk or read-only directory: the run stopped there
+
+    @property
+    def exit_code(self) -> int:
+        """0 ok, 74 the disk or directory needs attention, 1 any other failure."""
+        return StorageError.exit_code if self.storage_failed else 1 if self.failed else 0
+
+
+def refresh(con: duckdb.DuckDBPyConnection, config: Config, *, db: Path, email: bool = True,
+            resend_unconfirmed: bool = False, today: dt.date | None = None, log: Log = print,
+            detail: Log | None = None) -> RefreshResult:
+    """Run every step; failures are collected in the result (the caller exits with its exit_code)."""
+    result = RefreshResult()
+    for source in config.sources:
+        _step(result, f"source {source.name}", log, lambda s=source: _ingest(con, s, detail))
+        if result.storage_failed:
+            return result
+    if result.loaded_rows or models.needs_build(con):
+        _step(result, "build", log, lambda: _build(con))
+        if result.storage_failed:
+            return result
+    week = _last_complete_week(today or dt.datetime.now(dt.UTC).date())
+    target = _report_target(config, db, week)
+    if _report_current(con, target) and not (email and _email_due(con, config, week)):
+        log(f"report {week}: {target} is current, kept")
+        result.report_path = target
+        return result
+    report = _step(result, f"report {week}", log, lambda: _render(con, week))
+    if report is None:
+        return result
+    if _step(result, f"write {target}", log, lambda: _write(target, report.html)):
+        result.report_path = target
+    if email:
+        _step(result, f"email {week}", log, lambda: _email_once(con, config, report, result, resend_unconfirmed))
+    return result
+
+
+def _step(result: RefreshResult, name: str, log: Log, action: Callable[[], object]) -> object:
+    """Run one step, log one line with its rows and seconds, record a failure instead of raising."""
+    started = time.monotonic()
+    try:
+        outcome = action()
+    except (FinopsError, duckdb.Error, OSError) as exc:
+        result.storage_failed |= isinstance(exc, StorageError)
+        message = first_line(exc) if isinstance(exc, duckdb.Error) else str(exc)
+        result.failed.append(f"{name}: {message}")
+        log(f"{name}: FAILED after {time.monotonic() - started:.1f}s: {message}")
+        return None
+    rows = outcome if isinstance(outcome, int) else None
+    note = f"{rows:,} rows, " if rows is not None else f"{outcome}, " if isinstance(outcome, str) else ""
+    log(f"{name}: {note}{time.monotonic() - started:.1f}s")
+    if name.startswith("source ") and rows:
+        result.loaded_rows += rows
+    return outcome
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, source: SourceSetting, detail: Log | None) -> int:
+    """Load one source without building; return the rows (or metric samples) newly loaded."""
+    from finops.connectors.gcp import ingest_gcp
+    from finops.connectors.ingest import ingest_aws, ingest_focus
+    from finops.connectors.metrics import ingest_metrics
+
+    if source.kind == "metrics":
+        loads = ingest_metrics(con, [source.location], resource=source.resource, endpoint_url=source.endpoint_url,
+                               build=False, progress=detail)
+        return sum(m.samples for m in loads)
+    if source.kind == "gcp":
+        results = ingest_gcp(con, source.location, build=False, progress=detail)
+    else:
+        ingest = ingest_aws if source.kind == "aws" else ingest_focus
+        results = ingest(con, source.location, endpoint_url=source.endpoint_url, build=False, progress=detail)
+    return sum(p.rows for r in results if not r.skipped for p in r.periods)
+
+
+def _build(con: duckdb.DuckDBPyConnection) -> int:
+    with transaction(con):
+        models.build(con)
+    return int(con.execute("select count(*) from costs").fetchone()[0])
+
+
+def _create(con: duckdb.DuckDBPyConnection, table: str, ddl: str, comments: dict[str, str], upgrade: list[str] | None = None) -> None:
+    """Create one of refresh's own tables if missing (or ``upgrade`` an older one), with its comments."""
+    con.execute(ddl)
+    for statement in upgrade or []:
+        con.execute(statement)
+    for column, text in comments.items():
+        target = f"table {table}" if not column else f"column {table}.{column}"
+        con.execute(f"comment on {target} is {sql_literal(text)}")
+
+
+def _last_complete_week(today: dt.date) -> str:
+    from finops.report.weekly import last_complete_week
+
+    return last_complete_week(today)
+
+
+def _render(con: duckdb.DuckDBPyConnection, week: str):  # noqa: ANN202
+    from finops.report.weekly import render
+    from finops.config.report import load_report_settings
+
+    return render(con, week, load_report_settings())
+
+
+def _report_target(config: Config, db: Path, week: str) -> Path:
+    """Reports go to [refresh] report_dir, relative to the warehouse's directory."""
+    directory = Path(config.refresh.report_dir)
+    return (directory if directory.is_absolute() else db.parent / directory) / f"report-{week}.html"
+
+
+def _report_current(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
+    """The week's report was written after the last build, so rendering it again changes nothing:
+    a run with nothing new stays well under a second however large the warehouse."""
+    built = models.last_built_at(con)
+    return built is not None and target.exists() and dt.datetime.fromtimestamp(target.stat().st_mtime, dt.UTC).replace(tzinfo=None) > built
+
+
+def _email_due(con: duckdb.DuckDBPyConnection, config: Config, week: str) -> bool:
+    """Whether the email step has something to do for ``week``: send it, or report an unconfirmed send."""
+    earlier = _send_record(con, week)
+    return bool(_email_settings(config).to) and (earlier is None or earlier[0] != "sent")
+
+
+def _email_settings(config: Config) -> EmailSettings:
+    return load_email_settings(config.path) if config.path else load_email_settings()
+
+
+def _send_record(con: duckdb.DuckDBPyConnection, week: str) -> tuple | None:
+    """(status, Message-ID, attempted at) of the week's send, if one was begun."""
+    if not models.exists(con, "sent_reports"):
+        return None
+    return con.execute("select status, message_id, strftime(attempted_at, '%Y-%m-%d %H:%M') from sent_reports "
+                       "where week = ?", [week]).fetchone()
+
+
+def _write(target: Path, html: str) -> str:
+    write_text_atomically(target, html, "the previous report is unchanged")
+    return f"{len(html.encode()) // 1024} KB"
+
+
+def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: RefreshResult,  # noqa: ANN001
+                resend_unconfirmed: bool) -> str:
+    """Send the week's report if [email] names recipients and it was not sent before.
+
+    Never on doubtful data: not after a failed source or build, nor when the warehouse's totals or
+    duplicates checks fail (a wrong total in Monday's email is worse than no email). At most once:
+    see the module's docstring for the "sending" record."""
+    from finops.report.mail import DeliveryUnknown, new_message_id, send_report
+
+    settings = _email_settings(config)
+    if not settings.to:
+        return "no [email] to, not sent"
+    if result.failed:
+        raise FinopsError("not sent: an earlier step failed")
+    doubtful = [c for c in run_checks(con, []) if not c.ok]
+    if doubtful:
+        raise FinopsError(f"not sent: check {doubtful[0].name} failed: {doubtful[0].detail}")
+    with transaction(con):  # each write commits on its own (the "sending" record must precede the send)
+        _create(con, "sent_reports", SENT_DDL, SENT_COMMENTS, SENT_UPGRADE)
+    earlier = _send_record(con, report.week)
+    if earlier and earlier[0] == "sent":
+        return "already sent"
+    if earlier and not resend_unconfirmed:
+        raise FinopsError(f"not sent again: the send begun {earlier[2]} UTC (Message-ID {earlier[1]}) was never "
+                          "confirmed by the server, so it may have arrived; ask a recipient, then run "
+                          "`finops refresh --resend-unconfirmed` to send it again")
+    message_id = earlier[1] if earlier else new_message_id(settings.sender)
+    with transaction(con):
+        con.execute("insert or replace into sent_reports (week, recipients, subject, status, message_id, attempted_at) "
+                    "values (?, ?, ?, 'sending', ?, now()::timestamp)", [report.week, list(settings.to), report.subject, message_id])
+    try:
+        recipients = send_report(report, settings, message_id=message_id)
+    except DeliveryUnknown as exc:
+        raise FinopsError(f"{exc}; not sent again without `finops refresh --resend-unconfirmed`") from None
+    except FinopsError:
+        with transaction(con):
+            con.execute("delete from sent_reports where week = ?", [report.week])  # refused: the next run tries again
+        raise
+    with transaction(con):
+        con.execute("update sent_reports set status = 'sent', sent_at = now()::timestamp where week = ?", [report.week])
+    result.emailed = recipients
+    return f"sent to {', '.join(recipients)}"
