@@ -1,8 +1,10 @@
-"""``finops.toml``: the settings users edit. This module reads the ``[attribution]``, ``[idle]`` and ``[savings]`` sections.
+"""``finops.toml`` as a file (where it is, its TOML, type checks), and the sections the models read:
+``[attribution]``, ``[idle]`` and ``[savings]``.
 
 Attribution rules say which tags name a team, a project, or a workload; where finops.toml is absent
 the defaults below apply. Keys are matched without regard to case. Unknown keys and wrong types are
-errors naming the key, so a typo never silently changes who pays for what.
+errors naming the key, so a typo never silently changes who pays for what. Only
+:func:`finops.config.load_config` reads the file; the parsers here get its tables.
 """
 
 from __future__ import annotations
@@ -72,10 +74,9 @@ def config_path(path: str | os.PathLike[str] | None = None) -> Path | None:
     return default if default.exists() else None
 
 
-def load_attribution(path: str | os.PathLike[str] | None = None) -> Attribution:
-    """Read ``[attribution]`` from the config file, over the defaults."""
+def parse_attribution(chosen: Path, section: dict) -> Attribution:
+    """``[attribution]`` over the defaults."""
     settings = Attribution()
-    chosen, section = read_section(path, "attribution")
     for key, value in section.items():
         where = f"attribution.{key}"
         if key == "tags":
@@ -83,21 +84,20 @@ def load_attribution(path: str | os.PathLike[str] | None = None) -> Attribution:
         elif key == "workloads":
             settings.workloads.update(_key_lists(chosen, where, value, allowed=WORKLOAD_TYPES))
         elif key == "shared_costs":
-            _expect(chosen, where, value, dict)
+            expect(chosen, where, value, dict)
             for kind, split in value.items():
                 if kind not in SHARED_COST_KINDS:
                     raise FinopsError(f"{chosen}: unknown key {where}.{kind} (expected one of {', '.join(SHARED_COST_KINDS)})")
-                _expect(chosen, f"{where}.{kind}", split, bool)
+                expect(chosen, f"{where}.{kind}", split, bool)
                 settings.shared_costs[kind] = split
         else:
             raise FinopsError(f"{chosen}: unknown key {where} (expected tags, workloads or shared_costs)")
     return settings
 
 
-def load_idle(path: str | os.PathLike[str] | None = None) -> Idle:
-    """Read ``[idle]`` from the config file, over the defaults."""
+def parse_idle(chosen: Path, section: dict) -> Idle:
+    """``[idle]`` over the defaults."""
     settings = Idle()
-    chosen, section = read_section(path, "idle")
     for key, value in section.items():
         if key == "gpu_utilization_below":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
@@ -112,13 +112,12 @@ def load_idle(path: str | os.PathLike[str] | None = None) -> Idle:
     return settings
 
 
-def load_savings(path: str | os.PathLike[str] | None = None) -> Savings:
-    """Read ``[savings]`` from the config file, over the defaults."""
+def parse_savings(chosen: Path, section: dict) -> Savings:
+    """``[savings]`` over the defaults."""
     settings = Savings()
-    chosen, section = read_section(path, "savings")
     for key, value in section.items():
         if key == "interruptible_endpoints":
-            _expect(chosen, f"savings.{key}", value, bool)
+            expect(chosen, f"savings.{key}", value, bool)
             settings.interruptible_endpoints = value
         elif key == "commitment_lookback_days":
             if isinstance(value, bool) or value not in COMMITMENT_LOOKBACKS:
@@ -129,17 +128,8 @@ def load_savings(path: str | os.PathLike[str] | None = None) -> Savings:
     return settings
 
 
-def read_section(path: str | os.PathLike[str] | None, name: str) -> tuple[Path | None, dict]:
-    """The config file in use (None without one) and its ``[name]`` table ({} when absent)."""
-    chosen = config_path(path)
-    if chosen is None:
-        return None, {}
-    section = _document(chosen).get(name, {})
-    _expect(chosen, name, section, dict)
-    return chosen, section
-
-
-def _document(path: Path) -> dict:
+def read_document(path: Path) -> dict:
+    """The file's TOML as a dict; unreadable or invalid TOML is one line naming the file."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -149,7 +139,7 @@ def _document(path: Path) -> dict:
 
 
 def _key_lists(path: Path, where: str, value: object, *, allowed: tuple[str, ...]) -> dict[str, list[str]]:
-    _expect(path, where, value, dict)
+    expect(path, where, value, dict)
     out = {}
     for name, keys in value.items():
         if name not in allowed:
@@ -160,7 +150,7 @@ def _key_lists(path: Path, where: str, value: object, *, allowed: tuple[str, ...
     return out
 
 
-def _expect(path: Path, where: str, value: object, kind: type) -> None:
+def expect(path: Path, where: str, value: object, kind: type) -> None:
     if not isinstance(value, kind):
         names = {dict: "a table", bool: "true or false", list: "a list"}
         raise FinopsError(f"{path}: {where} must be {names.get(kind, kind.__name__)}")

@@ -1,24 +1,17 @@
 """``finops.toml`` sections for unattended runs: ``[sources.<name>]``, ``[refresh]`` and ``[duckdb]``.
 
-Same rules as ``[attribution]`` (config.py): unknown keys and wrong types are errors naming the key.
-Here they are usage errors (exit 2), so a cron job with a typo in its config fails loudly and is
-never mistaken for a failing source. :func:`load_config` also runs the other sections' readers, so
-one call validates the whole file before a refresh touches the warehouse.
+Same rules as ``[attribution]`` (file.py): unknown keys and wrong types are errors naming the key.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from finops.config.file import _document, config_path, load_attribution, load_idle, load_savings
-from finops.errors import FinopsError, UsageError
-from finops.warehouse.lock import DEFAULT_WAIT_SECONDS
-from finops.config.report import load_email_settings, load_report_settings
+from finops.errors import UsageError
 
-SOURCE_KINDS = ("aws", "gcp", "focus", "metrics")
-SECTIONS = ("attribution", "idle", "savings", "report", "email", "sources", "refresh", "duckdb")
+DEFAULT_LOCK_WAIT_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -35,7 +28,7 @@ class SourceSetting:
 
 @dataclass
 class RefreshSettings:
-    lock_wait_seconds: float = DEFAULT_WAIT_SECONDS
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
     report_dir: str = "reports"
 
 
@@ -51,58 +44,36 @@ class DuckDBSettings:
     threads: int | None = None
 
 
-@dataclass
-class Config:
-    path: Path | None
-    sources: list[SourceSetting] = field(default_factory=list)
-    refresh: RefreshSettings = field(default_factory=RefreshSettings)
-    duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
+# DuckDB starts a thread per setting even far beyond the cores, and then even `status` crawls
+MAX_THREADS = 256
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+_UNIT_BYTES = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+MIN_MEMORY_BYTES = 128 * 10**6  # below this DuckDB cannot even build the models of an empty warehouse
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read and validate the whole file; any problem is a usage error (exit 2) naming the key."""
-    try:
-        chosen = config_path(path)
-        if chosen is None:
-            return Config(None)
-        document = _document(chosen)
-        for key in document:
-            if key not in SECTIONS:
-                raise FinopsError(f"{chosen}: unknown key {key} (expected one of {', '.join(SECTIONS)})")
-        for reader in (load_attribution, load_idle, load_savings, load_report_settings, load_email_settings):
-            reader(chosen)
-        return Config(chosen, _sources(chosen, document.get("sources", {})),
-                      _refresh(chosen, document.get("refresh", {})), load_duckdb(chosen, document))
-    except UsageError:
-        raise
-    except FinopsError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def load_duckdb(chosen: Path | None = None, document: dict | None = None) -> DuckDBSettings:
-    """Read ``[duckdb]`` (also used by warehouse.connect, which has no other config to read)."""
+def parse_duckdb(chosen: Path | None, section: dict) -> DuckDBSettings:
+    """``[duckdb]``: a memory cap DuckDB can live with, and a sane thread count."""
     settings = DuckDBSettings()
-    chosen = chosen or config_path()
-    if chosen is None:
-        return settings
-    section = (document if document is not None else _document(chosen)).get("duckdb", {})
-    _table(chosen, "duckdb", section)
     for key, value in section.items():
         where = f"duckdb.{key}"
         if key == "memory_limit":
-            if not isinstance(value, str) or not value.strip():
+            size = _SIZE.match(value) if isinstance(value, str) else None
+            if size is None:
                 raise UsageError(f"{chosen}: {where} must be a size in quotes, e.g. \"4GB\"")
+            if float(size[1]) * _UNIT_BYTES[size[2].lower()] < MIN_MEMORY_BYTES:
+                raise UsageError(f"{chosen}: {where} must be at least 128MB")
             settings.memory_limit = value.strip()
         elif key == "threads":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UsageError(f"{chosen}: {where} must be a whole number of threads, at least 1")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_THREADS:
+                raise UsageError(f"{chosen}: {where} must be a whole number of threads, from 1 to {MAX_THREADS}")
             settings.threads = value
         else:
             raise UsageError(f"{chosen}: unknown key {where} (expected memory_limit or threads)")
     return settings
 
 
-def _sources(chosen: Path, section: object) -> list[SourceSetting]:
+def parse_sources(chosen: Path, section: object, kinds: tuple[str, ...] | None) -> list[SourceSetting]:
+    """``[sources.<name>]``; ``kinds`` are the source kinds the connectors register (None: not checked here)."""
     _table(chosen, "sources", section)
     out = []
     for name, body in section.items():
@@ -123,8 +94,8 @@ def _sources(chosen: Path, section: object) -> list[SourceSetting]:
         for required in ("kind", "location"):
             if required not in values:
                 raise UsageError(f"{chosen}: {where}.{required} is missing")
-        if values["kind"] not in SOURCE_KINDS:
-            raise UsageError(f"{chosen}: {where}.kind must be one of {', '.join(SOURCE_KINDS)}")
+        if kinds is not None and values["kind"] not in kinds:
+            raise UsageError(f"{chosen}: {where}.kind must be one of {', '.join(kinds)}")
         location = str(values["location"])
         if "://" not in location and not Path(location).is_absolute():  # cron's cwd is not the config's
             values["location"] = str((chosen.parent / location).resolve())
@@ -132,7 +103,8 @@ def _sources(chosen: Path, section: object) -> list[SourceSetting]:
     return out
 
 
-def _refresh(chosen: Path, section: object) -> RefreshSettings:
+def parse_refresh(chosen: Path, section: object) -> RefreshSettings:
+    """``[refresh]``: how long to wait for the lock, where reports go."""
     _table(chosen, "refresh", section)
     settings = RefreshSettings()
     for key, value in section.items():

@@ -1,17 +1,19 @@
 """``finops.toml`` sections of the weekly report: ``[report]`` (thresholds) and ``[email]`` (delivery).
 
-Same rules as ``[attribution]`` (see config.py): unknown keys and wrong types are errors naming the
+Same rules as ``[attribution]`` (see file.py): unknown keys and wrong types are errors naming the
 key. Secrets may also come from the environment (``FINOPS_SMTP_PASSWORD`` and friends), which wins
 over the file, so a password need never be written to disk; it is never printed or logged.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from pathlib import Path
 
-from finops.config.file import _expect, read_section
+from finops.config.file import expect
 from finops.errors import FinopsError
 
 
@@ -54,18 +56,20 @@ ENV = {
 TRANSPORTS = ("smtp", "ses")
 
 
-def load_report_settings(path: str | os.PathLike[str] | None = None) -> ReportSettings:
-    """Read ``[report]`` over the defaults."""
+MAX_TOP = 1000  # rows per report table: more is no longer a summary, and LIMIT must stay a small integer
+
+
+def parse_report(chosen: Path | None, section: dict) -> ReportSettings:
+    """``[report]`` over the defaults."""
     settings = ReportSettings()
-    chosen, section = read_section(path, "report")
     for key, value in section.items():
         where = f"report.{key}"
         if key == "top":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise FinopsError(f"{chosen}: {where} must be a whole number of rows, at least 1")
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TOP:
+                raise FinopsError(f"{chosen}: {where} must be a whole number of rows, from 1 to {MAX_TOP}")
             settings.top = value
         elif key in {f.name for f in fields(ReportSettings)}:
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
                 raise FinopsError(f"{chosen}: {where} must be a number, at least 0")
             setattr(settings, key, Decimal(str(value)))
         else:
@@ -74,17 +78,16 @@ def load_report_settings(path: str | os.PathLike[str] | None = None) -> ReportSe
     return settings
 
 
-def load_email_settings(path: str | os.PathLike[str] | None = None) -> EmailSettings:
-    """Read ``[email]``, then the environment over it (``FINOPS_SMTP_PASSWORD`` etc.)."""
+def parse_email(chosen: Path | None, section: dict) -> EmailSettings:
+    """``[email]``, then the environment over it (``FINOPS_SMTP_PASSWORD`` etc.)."""
     settings = EmailSettings()
-    chosen, section = read_section(path, "email")
     kinds = {"to": list, "smtp_port": int, "starttls": bool}
     for key, value in section.items():
         where = f"email.{key}"
         if key not in {f.name for f in fields(EmailSettings)}:
             names = ", ".join(f.name for f in fields(EmailSettings))
             raise FinopsError(f"{chosen}: unknown key {where} (expected one of {names})")
-        _expect(chosen, where, value, kinds.get(key, str))
+        expect(chosen, where, value, kinds.get(key, str))
         if key == "to":
             if not all(isinstance(v, str) and "@" in v for v in value):
                 raise FinopsError(f"{chosen}: {where} must be a list of email addresses")

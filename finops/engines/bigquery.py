@@ -19,7 +19,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from finops.config.file import Attribution, Idle, Savings
+from finops.config import Config
 from finops.errors import FinopsError
 from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
 from finops.models.runner import Model
@@ -92,7 +92,7 @@ insert into {state} select '{model.name}', max(export_time) from ({export});
 
 def build(
     client: object, dataset: str, *, source: str, targets: list[str] | None = None,
-    attribution: Attribution | None = None, idle: Idle | None = None, savings: Savings | None = None,
+    config: Config | None = None,
 ) -> list[Model]:
     """Build ``targets`` (default: every model) in ``dataset`` (``project.dataset``) over the export table ``source``."""
     models = select_models(targets)
@@ -104,7 +104,7 @@ def build(
             continue  # the export itself, above
         body = ", ".join(f"`{name}` {bigquery_type(typ)}" for name, typ in columns.items())
         _run(client, f"create table if not exists `{dataset}.{table}` ({body})", table)
-    load_inputs(client, dataset, models, attribution, idle, savings)
+    load_inputs(client, dataset, models, config)
     for model in models:
         if model.materialized != "seed":
             _run(client, statements(model, dataset, source), f"{model.path}: model {model.name}")
@@ -150,16 +150,15 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str,
             con.unregister("_bigquery_rows")
 
 
-def load_inputs(client: object, dataset: str, models: list[Model], attribution: Attribution | None, idle: Idle | None,
-                savings: Savings | None) -> None:
+def load_inputs(client: object, dataset: str, models: list[Model], config: Config | None) -> None:
     """Seeds and settings as tables, loaded from CSV files DuckDB writes (types autodetected by BigQuery)."""
     from google.cloud import bigquery
 
-    config = bigquery.LoadJobConfig(
+    job = bigquery.LoadJobConfig(
         source_format=bigquery.SourceFormat.CSV, skip_leading_rows=1, autodetect=True,
         write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
     )
-    con = input_tables(models, attribution, idle, savings)
+    con = input_tables(models, config)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for name in table_names(con):
@@ -167,7 +166,7 @@ def load_inputs(client: object, dataset: str, models: list[Model], attribution: 
                 con.execute(f"copy {name} to '{path}' (header)")
                 with io.open(path, "rb") as handle:
                     try:
-                        client.load_table_from_file(handle, f"{dataset}.{name}", job_config=config).result()
+                        client.load_table_from_file(handle, f"{dataset}.{name}", job_config=job).result()
                     except Exception as exc:  # noqa: BLE001 -- google.api_core errors
                         raise FinopsError(f"{dataset}.{name}: BigQuery load failed: {_message(exc)}") from None
     finally:

@@ -9,19 +9,18 @@ from functools import cache
 
 import duckdb
 
-from finops.config.file import Attribution, Idle, Savings, load_attribution, load_idle, load_savings
+from finops.config import Config
 from finops.models.runner import Model, build, write_attribution_tables, write_idle_settings, write_savings_settings
 from finops.warehouse.connection import ensure_schema, sql_literal
 
 
-def input_tables(
-    models: list[Model], attribution: Attribution | None = None, idle: Idle | None = None, savings: Savings | None = None,
-) -> duckdb.DuckDBPyConnection:
+def input_tables(models: list[Model], config: Config | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding the seeds among ``models`` and the settings tables; the caller closes it."""
+    config = config or Config()
     con = duckdb.connect()
-    write_attribution_tables(con, attribution or load_attribution())
-    write_idle_settings(con, idle or load_idle())
-    write_savings_settings(con, savings or load_savings())
+    write_attribution_tables(con, config.attribution)
+    write_idle_settings(con, config.idle)
+    write_savings_settings(con, config.savings)
     for model in models:
         if model.materialized == "seed":
             con.execute(f"create table {model.name} as select * from read_csv({sql_literal(str(model.path))}, header = true)")

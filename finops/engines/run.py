@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from finops.config import Config
 from finops.errors import FinopsError, UsageError
 from finops.models.runner import Model
 
 
-def build_elsewhere(args: argparse.Namespace) -> list[Model]:
+def build_elsewhere(args: argparse.Namespace, config: Config) -> list[Model]:
     """Build on Spark or BigQuery as the command line says; the engine's library is imported only here."""
     if args.engine == "spark":
         try:
@@ -26,12 +27,12 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
         if any(not key or not value for key, value in conf.items()):
             raise UsageError("--spark-conf takes KEY=VALUE, e.g. spark.executor.memory=8g")
         session = spark.session(args.spark_master, args.spark_warehouse, conf)
-        built = spark.build(session, args.target_schema, source=args.source, targets=args.model, iceberg=iceberg)
+        built = spark.build(session, args.target_schema, source=args.source, targets=args.model, config=config, iceberg=iceberg)
         if args.db:
             from finops.warehouse.connection import connect
             from finops.engines.readback import link_marts
 
-            with connect(args.db) as con:
+            with connect(args.db, settings=config.duckdb) as con:
                 link_marts(con, built, lambda name: current_files(iceberg, name) if iceberg
                            else spark.table_path(session, args.target_schema, name))
         return built
@@ -48,10 +49,10 @@ def build_elsewhere(args: argparse.Namespace) -> list[Model]:
     except Exception as exc:  # noqa: BLE001 -- google.auth's DefaultCredentialsError and friends
         raise FinopsError(f"--project {args.project}: no BigQuery client: {str(exc).splitlines()[0]}") from None
     dataset = f"{args.project}.{args.dataset}"
-    built = bigquery.build(client, dataset, source=args.source, targets=args.model)
+    built = bigquery.build(client, dataset, source=args.source, targets=args.model, config=config)
     if args.db:
         from finops.warehouse.connection import connect
 
-        with connect(args.db) as con:
+        with connect(args.db, settings=config.duckdb) as con:
             bigquery.read_back(con, client, dataset, built)
     return built

@@ -21,7 +21,7 @@ import duckdb
 from sqlglot import exp
 
 from finops.connectors.aws import SHAPE_FOCUS, cur_select_list, detect_shape
-from finops.config.file import Attribution, Idle, Savings
+from finops.config import Config
 from finops.warehouse.columns.cur import REQUIRED_COLUMNS
 from finops.errors import FinopsError
 from finops.connectors.gcp import GCP_EXPORT, check_required, normalised_select
@@ -220,10 +220,9 @@ def replace_partitions(frame: DataFrame, schema: str, table: str, partition_colu
         frame.write.mode("overwrite").partitionBy(*partition_columns).parquet(table_path(frame.sparkSession, schema, table))
 
 
-def load_inputs(spark: SparkSession, models: list[Model], attribution: Attribution | None, idle: Idle | None,
-                savings: Savings | None) -> None:
+def load_inputs(spark: SparkSession, models: list[Model], config: Config | None) -> None:
     """Seeds and finops.toml settings as temporary views (small: they travel from the driver)."""
-    con = input_tables(models, attribution, idle, savings)
+    con = input_tables(models, config)
     try:
         for name in table_names(con):
             spark.createDataFrame(con.table(name).to_arrow_table()).createOrReplaceTempView(name)
@@ -233,7 +232,7 @@ def load_inputs(spark: SparkSession, models: list[Model], attribution: Attributi
 
 def build(
     spark: SparkSession, schema: str = "finops", *, source: str | None = None, targets: list[str] | None = None,
-    attribution: Attribution | None = None, idle: Idle | None = None, savings: Savings | None = None,
+    config: Config | None = None,
     iceberg: Target | None = None,
 ) -> list[Model]:
     """Land ``source`` (if given), then build ``targets`` and what they select from (default: every model).
@@ -244,7 +243,7 @@ def build(
         land(spark, source, schema, iceberg)
     register_tables(spark, schema, landing_columns(), iceberg)
     models = select_models(targets)
-    load_inputs(spark, models, attribution, idle, savings)
+    load_inputs(spark, models, config)
     types = model_columns()
     for model in models:
         if model.materialized == "seed":

@@ -33,8 +33,7 @@ import duckdb
 from finops.models import runner as models
 from finops.ops.check import run_checks
 from finops.errors import FinopsError
-from finops.config.refresh import Config, SourceSetting
-from finops.config.report import EmailSettings, load_email_settings
+from finops.config import Config, SourceSetting
 from finops.warehouse.storage import StorageError, write_text_atomically
 from finops.warehouse.connection import first_line, sql_literal, transaction
 
@@ -101,7 +100,7 @@ def refresh(con: duckdb.DuckDBPyConnection, config: Config, *, db: Path, email: 
         log(f"report {week}: {target} is current, kept")
         result.report_path = target
         return result
-    report = _step(result, f"report {week}", log, lambda: _render(con, week))
+    report = _step(result, f"report {week}", log, lambda: _render(con, week, config))
     if report is None:
         return result
     if _step(result, f"write {target}", log, lambda: _write(target, report.html)):
@@ -170,11 +169,10 @@ def _last_complete_week(today: dt.date) -> str:
     return last_complete_week(today)
 
 
-def _render(con: duckdb.DuckDBPyConnection, week: str):  # noqa: ANN202
-    from finops.report.weekly import render
-    from finops.config.report import load_report_settings
+def _render(con: duckdb.DuckDBPyConnection, week: str, config: Config):  # noqa: ANN202
+    from finops.report.weekly import render  # jinja2 and css-inline: only when a report is due
 
-    return render(con, week, load_report_settings())
+    return render(con, week, config.report)
 
 
 def _report_target(config: Config, db: Path, week: str) -> Path:
@@ -193,11 +191,7 @@ def _report_current(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
 def _email_due(con: duckdb.DuckDBPyConnection, config: Config, week: str) -> bool:
     """Whether the email step has something to do for ``week``: send it, or report an unconfirmed send."""
     earlier = _send_record(con, week)
-    return bool(_email_settings(config).to) and (earlier is None or earlier[0] != "sent")
-
-
-def _email_settings(config: Config) -> EmailSettings:
-    return load_email_settings(config.path) if config.path else load_email_settings()
+    return bool(config.email.to) and (earlier is None or earlier[0] != "sent")
 
 
 def _send_record(con: duckdb.DuckDBPyConnection, week: str) -> tuple | None:
@@ -222,7 +216,7 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
     see the module's docstring for the "sending" record."""
     from finops.report.mail import DeliveryUnknown, new_message_id, send_report
 
-    settings = _email_settings(config)
+    settings = config.email
     if not settings.to:
         return "no [email] to, not sent"
     if result.failed:

@@ -1,0 +1,165 @@
+"""Handlers of the commands that read the warehouse: query, status, schema, export, report, email, check, sql."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from finops.cli.context import Context
+from finops.cli.output import csv_text, emit, json_text, print_table, table_text
+from finops.errors import FinopsError, UsageError
+
+
+def query(ctx: Context) -> int:
+    from finops.models.runner import relations
+    from finops.warehouse.connection import first_line
+
+    args = ctx.args
+    if not args.sql and not args.list:
+        raise UsageError("query: give the SQL to run, or --list")
+    if args.format == "parquet" and not args.out:
+        raise UsageError("query: --format parquet needs --out FILE")
+    with ctx.connect(read_only=True) as con:
+        if args.list:
+            print_table(["name", "kind", "description"], relations(con), ctx.out)
+            return 0
+        try:
+            if args.format == "parquet":
+                _copy_parquet(con, args.sql.strip().rstrip(";"), Path(args.out))
+                ctx.out.say(f"wrote {args.out}")
+                return 0
+            cursor = con.execute(args.sql)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall() if columns else []
+        except duckdb.Error as exc:
+            raise FinopsError(f"query: {first_line(exc)}") from None
+    if args.format == "csv":
+        text = csv_text(columns, rows, raw=args.raw)
+    elif args.format == "json":
+        text = json_text(columns, rows)
+    else:
+        text = table_text(columns, rows)
+    emit(text, args.out)
+    return 0
+
+
+def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> None:
+    """DuckDB writes a temporary file beside the target, renamed when whole: a failed query or a
+    full disk leaves no half file."""
+    from finops.warehouse.connection import sql_literal
+    from finops.warehouse.storage import storage_error
+
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        con.execute(f"copy ({sql}) to {sql_literal(temporary)} (format parquet, compression zstd)")
+        os.replace(temporary, target)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        storage = storage_error(exc, "nothing was written")
+        if storage is not None:
+            raise storage from None
+        raise
+
+
+def status(ctx: Context) -> int:
+    from finops.warehouse.status import status as warehouse_status
+
+    with ctx.connect(read_only=True) as con:
+        periods = warehouse_status(con)
+    if not periods:
+        ctx.out.say("nothing loaded yet")
+        return 0
+    rows = [
+        (
+            p.provider,
+            p.billing_account_id,
+            f"{p.billing_period_start:%Y-%m-%d}" if p.shape == "gcp-export" else f"{p.billing_period_start:%Y-%m}",
+            p.shape,
+            p.rows,
+            p.source_total,
+            "yes" if p.reconciled else ("not built" if p.billed_total is None else f"NO ({p.billed_total})"),
+            f"{p.loaded_at:%Y-%m-%d %H:%M}",
+            p.source,
+        )
+        for p in periods
+    ]
+    print_table(["provider", "account", "period", "shape", "rows", "source total", "reconciled", "loaded (UTC)", "source"],
+                rows, ctx.out)
+    return 0
+
+
+def schema(ctx: Context) -> int:
+    from finops.models.schema_doc import schema_markdown
+
+    text = schema_markdown()
+    emit(text, ctx.args.out)
+    if ctx.args.out:
+        ctx.out.say(f"wrote {ctx.args.out}")
+    return 0
+
+
+def export_focus(ctx: Context) -> int:
+    from finops.report.export import export_focus as write_focus
+
+    with ctx.connect(read_only=True) as con:
+        rows = write_focus(con, ctx.args.out, fmt=ctx.args.format)
+    ctx.out.say(f"wrote {rows:,} rows to {ctx.args.out}")
+    return 0
+
+
+def _week(ctx: Context) -> str:
+    from finops.report.weekly import last_complete_week, parse_week
+
+    return parse_week(ctx.args.week) if ctx.args.week else last_complete_week(dt.datetime.now(dt.UTC).date())
+
+
+def report(ctx: Context) -> int:
+    from finops.report.weekly import render
+    from finops.warehouse.storage import write_text_atomically
+
+    week = _week(ctx)
+    target = Path(ctx.args.out or f"report-{week}.html")
+    if target.parent != Path("") and not target.parent.is_dir():
+        raise FinopsError(f"{target}: directory {target.parent} does not exist")
+    with ctx.connect(read_only=True) as con:
+        weekly = render(con, week, ctx.config.report)
+    write_text_atomically(target, weekly.html)
+    ctx.out.say(f"wrote {target} ({len(weekly.html.encode()) // 1024} KB): {weekly.subject}")
+    return 0
+
+
+def email(ctx: Context) -> int:
+    from finops.report.mail import send_report
+    from finops.report.weekly import render
+
+    week = _week(ctx)
+    with ctx.connect(read_only=True) as con:
+        weekly = render(con, week, ctx.config.report)
+    recipients = send_report(weekly, ctx.config.email, ctx.args.to)
+    ctx.out.say(f"sent \"{weekly.subject}\" to {', '.join(recipients)}")
+    return 0
+
+
+def check(ctx: Context) -> int:
+    from finops.ops.check import run_checks
+
+    with ctx.connect(read_only=True) as con:
+        results = run_checks(con, ctx.config.sources)
+    if ctx.args.format == "json":
+        print(json.dumps([{"check": r.name, "ok": r.ok, "detail": r.detail} for r in results], indent=1))
+    else:
+        print_table(["check", "result", "detail"], [(r.name, "ok" if r.ok else "FAILED", r.detail) for r in results], ctx.out)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def sql(ctx: Context) -> int:
+    from finops.engines.compile import compile_model, find_model
+
+    print(compile_model(find_model(ctx.args.model), ctx.args.engine))
+    return 0
