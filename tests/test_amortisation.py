@@ -1,4 +1,4 @@
-"""EffectiveCost follows the amortised-cost formula (DOMAIN.md section 2), line item by line item."""
+"""EffectiveCost follows the amortised-cost formula (docs/aws.md, 'Amortised cost (EffectiveCost)'), line item by line item."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Commitment sizing: how much to commit per hour so a Savings Plan, RI or CUD pays best.
 
-AWS sizes its own recommendations the same way (DOMAIN.md section 5): over a look-back of hourly
+AWS sizes its own recommendations the same way (docs/savings.md, 'How a commitment is sized'): over a look-back of hourly
 on-demand-equivalent eligible spend h_t, a commitment of c dollars per hour at discount d costs
 ``sum_t [c + max(0, h_t - c / (1 - d))]`` - the fee every hour, plus on-demand for whatever the
 commitment does not cover. No forecasting: the past is assumed to repeat.
