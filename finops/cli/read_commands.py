@@ -62,8 +62,8 @@ def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> Non
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
         storage = storage_error(exc, "nothing was written")
-        if storage is not None:
-            raise storage from None
+        if storage is not None:  # name the file the user asked for, not the temporary one
+            raise type(storage)(str(storage).replace(temporary, str(target))) from None
         raise
 
 
