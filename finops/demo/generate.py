@@ -27,7 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from finops.demo.aws.catalogue import HOSTILE_TAG_VALUES
-from finops.demo.aws.columns import athena_type, cur2_columns, legacy_columns, legacy_manifest_columns
+from finops.demo.aws.columns import (
+    athena_type,
+    cur2_columns,
+    legacy_columns,
+    legacy_manifest_columns,
+)
 from finops.demo.aws.files import chunks, copy_chunks, write_manifest
 from finops.demo.aws.ids import digest, stable_uuid
 from finops.demo.aws.period import Period
@@ -35,12 +40,12 @@ from finops.demo.aws.projection import projection, rows_from
 from finops.demo.aws.session import Session, prepare
 
 __all__ = [
-    "write_legacy_cur",
-    "write_cur2",
-    "legacy_columns",
-    "cur2_columns",
     "HOSTILE_TAG_VALUES",
     "MAX_ROWS_PER_FILE",
+    "cur2_columns",
+    "legacy_columns",
+    "write_cur2",
+    "write_legacy_cur",
 ]
 
 MAX_ROWS_PER_FILE = 2_000_000

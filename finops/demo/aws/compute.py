@@ -25,7 +25,14 @@ from finops.demo.aws.catalogue import (
     SP_TYPE,
 )
 from finops.demo.aws.ids import digest
-from finops.demo.aws.resources import Unit, covered, ec2_facts, iam_user, resource, sagemaker_facts
+from finops.demo.aws.resources import (
+    Unit,
+    covered,
+    ec2_facts,
+    iam_user,
+    resource,
+    sagemaker_facts,
+)
 
 Group = list[dict[str, Any]]
 

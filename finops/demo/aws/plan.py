@@ -15,11 +15,25 @@ from decimal import Decimal
 from typing import Any
 
 from finops.demo.aws import compute, storage
-from finops.demo.aws.catalogue import INSTANCES, RI_FACTOR, RI_TYPE, SP_COMMIT_SHARE, SP_FACTOR, SP_TYPE
+from finops.demo.aws.catalogue import (
+    INSTANCES,
+    RI_FACTOR,
+    RI_TYPE,
+    SP_COMMIT_SHARE,
+    SP_FACTOR,
+    SP_TYPE,
+)
 from finops.demo.aws.compute import Group
 from finops.demo.aws.ids import digest
 from finops.demo.aws.period import Period
-from finops.demo.aws.resources import Plan, Unit, expected_rows, fixed_rows, new_plan, resource
+from finops.demo.aws.resources import (
+    Plan,
+    Unit,
+    expected_rows,
+    fixed_rows,
+    new_plan,
+    resource,
+)
 
 # A unit's groups, most important first: a partial last unit keeps a prefix-like subset.
 UNIT_GROUPS = (
@@ -101,11 +115,11 @@ def _reserved_instance_fees(plan: Plan, resources: list[dict[str, Any]]) -> list
         return []
     eff = Decimal(str(round(INSTANCES[RI_TYPE][0] * RI_FACTOR, 4)))
     rec = amort = eff / 2  # list prices; resource() applies cost_scale
-    ec2 = dict(acct="platform", product_code="AmazonEC2", product_family="Compute Instance",
-               region_code="us-east-1", instance_type=RI_TYPE,
-               instance_family="GPU instance", usage_type=f"HeavyUsage:{RI_TYPE}",
-               operation="RunInstances", ri_arn=plan.ri_arn, unit="Hrs",
-               pricing_term="Reserved", purchase_option="Partial Upfront", pattern="special")
+    ec2 = {"acct": "platform", "product_code": "AmazonEC2", "product_family": "Compute Instance",
+           "region_code": "us-east-1", "instance_type": RI_TYPE,
+           "instance_family": "GPU instance", "usage_type": f"HeavyUsage:{RI_TYPE}",
+           "operation": "RunInstances", "ri_arn": plan.ri_arn, "unit": "Hrs",
+           "pricing_term": "Reserved", "purchase_option": "Partial Upfront", "pattern": "special"}
     fee = resource(
         plan, kind="ri_fee", **ec2, line_type="RIFee", rate=rec, ri_amort_rate=amort, ri_rec_rate=rec,
         description=f"USD {rec * plan.scale:.4f} hourly fee per Linux/UNIX (Amazon VPC), {RI_TYPE} instance")

@@ -90,8 +90,8 @@ def data_transfer(un: Unit) -> list[Group]:
 def cloudwatch(un: Unit) -> list[Group]:
     """CloudWatch, a little: metrics and log ingestion, in one account per unit."""
     plan, acct = un.plan, ("research", "platform", "data")[un.index % 3]
-    metrics = dict(kind="cw", acct=acct, product_code="AmazonCloudWatch", region_code="us-east-1",
-                   pricing_term="OnDemand")
+    metrics = {"kind": "cw", "acct": acct, "product_code": "AmazonCloudWatch", "region_code": "us-east-1",
+               "pricing_term": "OnDemand"}
     return [[
         resource(plan, **metrics, product_family="Metric", usage_type="CW:MetricMonitorUsage",
                  operation="MetricStorage", unit="Metrics", rate=0.30,
