@@ -19,6 +19,11 @@ Granularity: AWS offers hourly or daily CUR. An hourly month of even a small tea
 thousands of rows (every endpoint, volume and Savings Plan hour is a row), so a small ``rows``
 target is met with a *daily* report (every row covers a UTC day, usage amounts are the day's
 hours), and large targets use an hourly one. Pass ``granularity`` to force either.
+
+The pieces are in :mod:`finops.demo.aws`: ``catalogue`` (prices, accounts, tag values),
+``resources``, ``compute``, ``storage`` and ``plan`` (what a team runs and how many units meet
+``rows``), ``items`` (the SQL line items), ``projection`` (the three on-disk shapes), ``columns``
+and ``files`` (writing data files and manifests); this module holds the two entry points.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from finops.demo.aws.catalogue import (
 )
 from finops.demo.aws.ids import digest
 from finops.demo.aws.resources import (
+    Group,
     Unit,
     covered,
     ec2_facts,
@@ -33,8 +34,6 @@ from finops.demo.aws.resources import (
     resource,
     sagemaker_facts,
 )
-
-Group = list[dict[str, Any]]
 
 
 def savings_plan_fleet(un: Unit) -> list[Group]:

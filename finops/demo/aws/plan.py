@@ -23,10 +23,10 @@ from finops.demo.aws.catalogue import (
     SP_FACTOR,
     SP_TYPE,
 )
-from finops.demo.aws.compute import Group
 from finops.demo.aws.ids import digest
 from finops.demo.aws.period import Period
 from finops.demo.aws.resources import (
+    Group,
     Plan,
     Unit,
     expected_rows,

@@ -68,6 +68,10 @@ RES_DEFAULTS: dict[str, Any] = {
     "tax_rate": None,
 }
 
+Group = list[dict[str, Any]]
+"""Resources the planner keeps or drops together (a training job and its storage, an instance and its twins)."""
+
+# Resource fields that are money or price factors: DECIMAL in SQL, never float.
 DECIMAL_FIELDS = ("rate", "public_rate", "sp_rate", "norm_factor", "ri_amort_rate", "ri_rec_rate", "tax_rate")
 
 

@@ -7,9 +7,8 @@ unit's random generator in a fixed order.
 
 from __future__ import annotations
 
-from finops.demo.aws.compute import Group
 from finops.demo.aws.ids import digest
-from finops.demo.aws.resources import Unit, iam_user, resource
+from finops.demo.aws.resources import Group, Unit, iam_user, resource
 
 
 def ebs(un: Unit) -> list[Group]:
