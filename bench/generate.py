@@ -1,8 +1,8 @@
 """Bills for the benchmark, generated once and cached in bench/.cache/bills/.
 
-The line items come from finops.generate (AWS: SageMaker jobs, endpoints and notebooks, GPU
+The line items come from finops.demo.generate (AWS: SageMaker jobs, endpoints and notebooks, GPU
 instances, Savings Plans, RIs, tax, messy tags; more rows means more teams, jobs and endpoints,
-so tag cardinality grows with size) and finops.generate_gcp (Vertex AI, GPU VMs, credits). Each
+so tag cardinality grows with size) and finops.demo.generate_gcp (Vertex AI, GPU VMs, credits). Each
 bill is written in the layout its provider delivers, so ingest does its real discovery work.
 A bill is cached under a name made of its arguments and marked complete only once fully written.
 """
@@ -13,7 +13,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -106,17 +105,11 @@ def _write(shape: str, root: Path, period: str, rows: int, seed: int) -> None:
 def _write_gcp(root: Path, period: str, rows: int, seed: int, fmt: str) -> None:
     """One file per UTC usage day, as an export job splits a big table into many files: each call
     plans the whole month but materialises one day, so memory stays flat from 1M to 10M rows."""
-    from finops.demo.generate_gcp import first_day, write_gcp_export
+    from finops.demo.generate_gcp import usage_days, write_gcp_export
 
-    year, mon = (int(x) for x in period.split("-"))
-    following = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"
-    # a Pacific-time invoice month covers the UTC days from the eve of its first full day
-    day, last = first_day(period) - timedelta(days=1), first_day(following) - timedelta(days=1)
     suffix = "parquet" if fmt == "parquet" else "json.gz"
-    k = 0
-    while day <= last:
+    for k, day in enumerate(usage_days(period)):
         write_gcp_export(root / f"billing-export-{k:012d}.{suffix}", period, rows=rows, seed=seed, fmt=fmt, days=[day])
-        day, k = day + timedelta(days=1), k + 1
 
 
 def _cached(root: Path, write: Callable[[], object]) -> Path:
