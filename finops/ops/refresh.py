@@ -14,8 +14,10 @@ run does it (``build_state`` remembers which loads the models were last built fr
 
 The email is sent at most once, and never silently dropped: the intent to send (with the message's
 Message-ID) is committed before the SMTP conversation, the confirmation after it. A send refused by
-the server removes the intent, so the next run tries again; one whose outcome is unknown (killed,
-or the connection lost after the message went out) stays "sending", and every later run reports it
+the server removes the intent, so the next run tries again; one it accepted for only some
+recipients is recorded "partly sent" with the refused ones and never sent again; one whose outcome
+is unknown (killed, or the connection lost after the message went out) stays "sending", and every
+later run reports it
 instead of sending a second copy, until ``resend_unconfirmed`` sends it again with the same
 Message-ID.
 """
