@@ -17,9 +17,8 @@ Message-ID) is committed before the SMTP conversation, the confirmation after it
 the server removes the intent, so the next run tries again; one it accepted for only some
 recipients is recorded "partly sent" with the refused ones and never sent again; one whose outcome
 is unknown (killed, or the connection lost after the message went out) stays "sending", and every
-later run reports it
-instead of sending a second copy, until ``resend_unconfirmed`` sends it again with the same
-Message-ID.
+later run reports it instead of sending a second copy, until ``resend_unconfirmed`` sends it again
+with the same Message-ID.
 """
 
 from __future__ import annotations
