@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import boto3
@@ -116,6 +117,18 @@ def test_ordinary_keys_still_load_from_s3(con, tmp_path, aws_env, downloads):
     results = finops.ingest_aws(con, "s3://plain/cur", endpoint_url=aws_env)
     assert [(r.shape, r.rows) for r in results] == [("aws-cur-legacy", 1)]
     assert list(downloads.iterdir()) == []
+
+
+def test_a_whole_bucket_keeps_its_folders(con, tmp_path, aws_env, downloads):
+    """Without a prefix, local names are the keys themselves: two deliveries' same-named files stay apart."""
+    delivery_with(aws_env, tmp_path, "whole", {})
+    write_cur_csv(tmp_path / "other" / "ml-cur" / "20261001-20261101" / ASSEMBLY / "ml-cur-1.csv.gz",
+                  cur_rows({"lineItem/UnblendedCost": "3"}, {"lineItem/UnblendedCost": "4"}))
+    upload(aws_env, "whole", tmp_path / "other", "loose")  # same file name, no manifest: a loose delivery
+    results = finops.ingest_aws(con, "s3://whole", endpoint_url=aws_env)
+    assert sorted((r.shape, r.rows) for r in results) == [("aws-cur-legacy", 1), ("aws-cur-legacy", 2)]
+    # the loose delivery, loaded second, restates the period with its own file's rows, not the first's
+    assert con.execute("select count(*), sum(BilledCost) from costs").fetchone() == (2, Decimal("7"))
 
 
 @pytest.mark.parametrize("provider", ["aws", "focus"])

@@ -156,7 +156,7 @@ def _list_s3(location: str, endpoint_url: str | None, tmp: Path) -> Source:
                 key = obj["Key"]
                 if key.endswith("/"):
                     continue
-                rel = key[len(prefix) :].lstrip("/") if prefix and not key == prefix else PurePosixPath(key).name
+                rel = key[len(prefix) :].lstrip("/") if key != prefix else PurePosixPath(key).name
                 etag = str(obj.get("ETag", "")).strip('"')
                 files.append(SourceFile(f"s3://{bucket}/{key}", rel, int(obj["Size"]), etag))
     except Exception as exc:
@@ -188,7 +188,7 @@ def _list_gcs(location: str, client: object | None, tmp: Path) -> Source:
         for blob in client.list_blobs(bucket_name, prefix=prefix):
             if blob.name.endswith("/"):
                 continue
-            rel = blob.name[len(prefix) :].lstrip("/") if prefix and blob.name != prefix else PurePosixPath(blob.name).name
+            rel = blob.name[len(prefix) :].lstrip("/") if blob.name != prefix else PurePosixPath(blob.name).name
             version = str(getattr(blob, "generation", None) or getattr(blob, "etag", "") or "")
             files.append(SourceFile(f"gs://{bucket_name}/{blob.name}", rel, int(blob.size or 0), version))
     except Exception as exc:
