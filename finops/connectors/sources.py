@@ -3,18 +3,30 @@
 DuckDB reads only local files here (its httpfs extension is not available offline), so S3 objects
 are downloaded with boto3 into a temporary directory that lives as long as the ``Source``.
 Listing is cheap and never downloads, so a delivery that is already loaded costs one LIST call.
+
+An object's key is chosen by whoever can write to the bucket, and it becomes a local file name, so
+listing refuses (one line naming the key) any key whose name would leave the download directory
+(a ``..`` segment), would be the local name of another object too (``a//b`` and ``a/./b`` are
+``a/b`` on disk, so one download would replace the other, a manifest for instance), would sit below
+another object's name, or has control characters. Refusing rather than renaming: a manifest finds
+its data files by name, so a renamed file would load as something it is not, and such keys never
+occur in a real billing export. Downloads also never follow a symbolic link out of the directory.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
-from finops.errors import FinopsError
+from finops.errors import FinopsError, UsageError
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -57,8 +69,7 @@ class Source:
             return Path(f.uri)
         if f.uri not in self._fetched:
             assert self._tmp is not None
-            target = self._tmp / f.rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = _inside(self._tmp, f)
             key = f.uri.split("/", 3)[3]
             try:
                 if self._download is not None:
@@ -100,6 +111,8 @@ def open_source(
     """List ``location`` (a file, a directory, ``s3://bucket/prefix`` or ``gs://bucket/prefix``)
     and clean up after."""
     location = str(location)
+    if not location.strip():  # Path("") is the current directory, which nobody means to ingest
+        raise UsageError("no source given: name a directory, a file or an s3:// prefix")
     if location.startswith("s3://"):
         with tempfile.TemporaryDirectory(prefix="finops-s3-") as tmp:
             yield _list_s3(location, endpoint_url, Path(tmp))
@@ -135,7 +148,7 @@ def _list_s3(location: str, endpoint_url: str | None, tmp: Path) -> Source:
     if not bucket:
         raise FinopsError(f"{location}: no bucket in the S3 address")
     endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    client = boto3.client("s3", endpoint_url=endpoint_url)
+    client = boto3.client("s3", endpoint_url=checked_endpoint_url(endpoint_url) if endpoint_url else None)
     files: list[SourceFile] = []
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -143,14 +156,14 @@ def _list_s3(location: str, endpoint_url: str | None, tmp: Path) -> Source:
                 key = obj["Key"]
                 if key.endswith("/"):
                     continue
-                rel = key[len(prefix) :].lstrip("/") if prefix and not key == prefix else PurePosixPath(key).name
+                rel = key[len(prefix) :].lstrip("/") if key != prefix else PurePosixPath(key).name
                 etag = str(obj.get("ETag", "")).strip('"')
                 files.append(SourceFile(f"s3://{bucket}/{key}", rel, int(obj["Size"]), etag))
     except Exception as exc:
         raise FinopsError(f"{location}: cannot list: {_aws_message(exc)}") from None
     if not files:
         raise FinopsError(f"{location}: no objects under this prefix")
-    return Source(location, files, _s3_client=client, _bucket=bucket, _tmp=tmp)
+    return Source(location, _safe_local_names(files), _s3_client=client, _bucket=bucket, _tmp=tmp)
 
 
 def _list_gcs(location: str, client: object | None, tmp: Path) -> Source:
@@ -175,7 +188,7 @@ def _list_gcs(location: str, client: object | None, tmp: Path) -> Source:
         for blob in client.list_blobs(bucket_name, prefix=prefix):
             if blob.name.endswith("/"):
                 continue
-            rel = blob.name[len(prefix) :].lstrip("/") if prefix and blob.name != prefix else PurePosixPath(blob.name).name
+            rel = blob.name[len(prefix) :].lstrip("/") if blob.name != prefix else PurePosixPath(blob.name).name
             version = str(getattr(blob, "generation", None) or getattr(blob, "etag", "") or "")
             files.append(SourceFile(f"gs://{bucket_name}/{blob.name}", rel, int(blob.size or 0), version))
     except Exception as exc:
@@ -187,7 +200,70 @@ def _list_gcs(location: str, client: object | None, tmp: Path) -> Source:
     def download(f: SourceFile, target: Path) -> None:
         bucket.blob(f.uri.split("/", 3)[3]).download_to_filename(str(target))
 
-    return Source(location, files, _tmp=tmp, _download=download)
+    return Source(location, _safe_local_names(files), _tmp=tmp, _download=download)
+
+
+def checked_endpoint_url(url: str) -> str:
+    """``url`` if it is http(s)://HOST[:PORT][/path]; else a usage error that never repeats a
+    password: botocore echoes the endpoint in its own errors, credentials included."""
+    parts = urlsplit(url)
+    shown = url if "@" not in parts.netloc else f"{parts.scheme}://***@{parts.netloc.rpartition('@')[2]}"
+    if "@" in parts.netloc:
+        raise UsageError(f"endpoint URL {shown}: refused: it carries credentials; give them the usual way "
+                         "(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role), never in the URL")
+    try:
+        parts.port  # noqa: B018 -- raises on a port that is not a number
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and not CONTROL_CHARACTERS.search(url)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise UsageError(f"endpoint URL {_printable(shown)}: expected http://HOST[:PORT] or https://HOST[:PORT]")
+    return url
+
+
+def _safe_local_names(files: list[SourceFile]) -> list[SourceFile]:
+    """``files`` with each ``rel`` in its normal form (no empty or ``.`` segments), after refusing
+    any key that would not map to a local name of its own inside the download directory."""
+    by_name: dict[str, SourceFile] = {}  # normal local name -> the listed file
+    for f in files:
+        if CONTROL_CHARACTERS.search(f.uri):
+            raise FinopsError(f"{_printable(f.uri)}: refused: the key has control characters")
+        parts = PurePosixPath(f.rel).parts
+        if ".." in parts:
+            raise FinopsError(f"{f.uri}: refused: a '..' in the key would write outside the download directory")
+        name = str(PurePosixPath(*parts)) if parts and parts[0] != "/" else ""
+        if not name or name == ".":
+            raise FinopsError(f"{f.uri}: refused: the key names no file below the prefix")
+        if name in by_name:  # keys are unique, so one of the two is not in normal form: name that one
+            odd, other = (by_name[name], f) if f.rel == name else (f, by_name[name])
+            raise FinopsError(f"{odd.uri}: refused: its local name is also that of {other.uri}")
+        by_name[name] = f
+    for name, f in by_name.items():
+        above = next((by_name[str(p)] for p in PurePosixPath(name).parents if str(p) in by_name), None)
+        if above is not None:
+            raise FinopsError(f"{f.uri}: refused: its local name is below that of {above.uri}, a file")
+    return [SourceFile(f.uri, name, f.size, f.version) for name, f in by_name.items()]
+
+
+def _inside(directory: Path, f: SourceFile) -> Path:
+    """Where ``f`` is downloaded: below ``directory``, through no symbolic link, even one planted
+    after listing (Cloud Storage's client would open the link's target for writing)."""
+    target = directory
+    for part in PurePosixPath(f.rel).parts:
+        target = target / part
+        if target.is_symlink():
+            raise FinopsError(f"{f.uri}: refused: {target} is a symbolic link, which would take the download "
+                              "outside its directory")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FinopsError(f"{f.uri}: cannot download: {target.parent}: {exc.strerror}") from None
+    return target
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped, so a hostile name stays one harmless line."""
+    return CONTROL_CHARACTERS.sub(lambda m: m[0].encode("unicode_escape").decode(), text)
 
 
 def _aws_message(exc: Exception) -> str:

@@ -14,10 +14,11 @@ run does it (``build_state`` remembers which loads the models were last built fr
 
 The email is sent at most once, and never silently dropped: the intent to send (with the message's
 Message-ID) is committed before the SMTP conversation, the confirmation after it. A send refused by
-the server removes the intent, so the next run tries again; one whose outcome is unknown (killed,
-or the connection lost after the message went out) stays "sending", and every later run reports it
-instead of sending a second copy, until ``resend_unconfirmed`` sends it again with the same
-Message-ID.
+the server removes the intent, so the next run tries again; one it accepted for only some
+recipients is recorded "partly sent" with the refused ones and never sent again; one whose outcome
+is unknown (killed, or the connection lost after the message went out) stays "sending", and every
+later run reports it instead of sending a second copy, until ``resend_unconfirmed`` sends it again
+with the same Message-ID.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ create table if not exists sent_reports (
     subject    varchar not null,
     status     varchar default 'sent',
     message_id varchar,
-    attempted_at timestamp
+    attempted_at timestamp,
+    refused    varchar[]
 )
 """
 SENT_COMMENTS = {
@@ -57,15 +59,20 @@ SENT_COMMENTS = {
     "recipients": "Addresses it went to.",
     "subject": "The email's subject line.",
     "status": "sending: recorded before the send and not confirmed since (it may or may not have "
-    "arrived; `finops refresh --resend-unconfirmed` sends it again); sent: the server accepted it.",
+    "arrived; `finops refresh --resend-unconfirmed` sends it again); sent: the server accepted it for "
+    "every recipient; partly sent: it accepted it for some and refused those in refused (never sent again, "
+    "so the others get no second copy).",
     "message_id": "The email's Message-ID header, the same on a resend.",
     "attempted_at": "When the last send of it began (UTC).",
+    "refused": "The recipients the server refused at RCPT, who never got it; empty when it accepted every "
+    "one, null on rows recorded before this column existed.",
 }
 SENT_UPGRADE = [  # a sent_reports made before the status column: its rows were all sent
     "alter table sent_reports add column if not exists status varchar default 'sent'",
     "alter table sent_reports add column if not exists message_id varchar",
     "alter table sent_reports add column if not exists attempted_at timestamp",
     "alter table sent_reports alter column sent_at drop not null",
+    "alter table sent_reports add column if not exists refused varchar[]",
 ]
 @dataclass
 class RefreshResult:
@@ -191,7 +198,7 @@ def _report_current(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
 def _email_due(con: duckdb.DuckDBPyConnection, config: Config, week: str) -> bool:
     """Whether the email step has something to do for ``week``: send it, or report an unconfirmed send."""
     earlier = _send_record(con, week)
-    return bool(config.email.to) and (earlier is None or earlier[0] != "sent")
+    return bool(config.email.to) and (earlier is None or earlier[0] not in ("sent", "partly sent"))
 
 
 def _send_record(con: duckdb.DuckDBPyConnection, week: str) -> tuple | None:
@@ -214,7 +221,7 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
     Never on doubtful data: not after a failed source or build, nor when the warehouse's totals or
     duplicates checks fail (a wrong total in Monday's email is worse than no email). At most once:
     see the module's docstring for the "sending" record."""
-    from finops.report.mail import DeliveryUnknown, new_message_id, send_report
+    from finops.report.mail import DeliveryUnknown, PartlyRefused, new_message_id, send_report
 
     settings = config.email
     if not settings.to:
@@ -229,6 +236,9 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
     earlier = _send_record(con, report.week)
     if earlier and earlier[0] == "sent":
         return "already sent"
+    if earlier and earlier[0] == "partly sent":
+        (refused,) = con.execute("select refused from sent_reports where week = ?", [report.week]).fetchone()
+        return f"already sent, except to {', '.join(refused)} (refused by the server)"
     if earlier and not resend_unconfirmed:
         raise FinopsError(f"not sent again: the send begun {earlier[2]} UTC (Message-ID {earlier[1]}) was never "
                           "confirmed by the server, so it may have arrived; ask a recipient, then run "
@@ -241,11 +251,17 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
         recipients = send_report(report, settings, message_id=message_id)
     except DeliveryUnknown as exc:
         raise FinopsError(f"{exc}; not sent again without `finops refresh --resend-unconfirmed`") from None
+    except PartlyRefused as exc:  # the accepted recipients have it: recorded, so they never get a second copy
+        with transaction(con):
+            con.execute("update sent_reports set status = 'partly sent', sent_at = now()::timestamp, refused = ? "
+                        "where week = ?", [exc.refused, report.week])
+        raise
     except FinopsError:
         with transaction(con):
             con.execute("delete from sent_reports where week = ?", [report.week])  # refused: the next run tries again
         raise
     with transaction(con):
-        con.execute("update sent_reports set status = 'sent', sent_at = now()::timestamp where week = ?", [report.week])
+        con.execute("update sent_reports set status = 'sent', sent_at = now()::timestamp, refused = []::varchar[] "
+                    "where week = ?", [report.week])
     result.emailed = recipients
     return f"sent to {', '.join(recipients)}"

@@ -4,14 +4,19 @@ bars are table cells, so it needs no image parts) over SMTP with STARTTLS and lo
 The password comes from finops.toml [email] or FINOPS_SMTP_PASSWORD and is never printed: errors
 name the server and what went wrong, nothing else.
 
-Errors tell two cases apart, because `finops refresh` must neither send a week twice nor drop it: the
+Errors tell three cases apart, because `finops refresh` must neither send a week twice nor drop it: the
 server said no (or was never reached), so nothing was sent and a later try is safe (FinopsError);
-or the connection broke while the message was being handed over, so it may have arrived
-(:class:`DeliveryUnknown`).
+the server took the message for some recipients and refused the others at RCPT, so those have it
+and a second send would reach them twice (:class:`PartlyRefused`); or the connection broke while
+the message was being handed over, so it may have arrived (:class:`DeliveryUnknown`).
+
+Recipients are checked before anything is sent: an empty address or one with a line break (which
+would add headers or SMTP commands of its own) is a usage error, never "sent".
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -23,8 +28,28 @@ from finops.report.weekly import Report
 from finops.config.report import EmailSettings
 
 
+ADDRESS = re.compile(r"[^@\s\x00-\x1f\x7f<>,;\"]+@[^@\s\x00-\x1f\x7f<>,;\"]+")
+"""A bare address, local@domain: no spaces, line breaks or list separators to smuggle in more."""
+
+
 class DeliveryUnknown(FinopsError):
     """The connection broke after the message was handed to the server: it may or may not arrive."""
+
+
+class PartlyRefused(FinopsError):
+    """The server accepted the message for some recipients and refused ``refused`` at RCPT."""
+
+    def __init__(self, message: str, refused: list[str]) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+def checked_recipients(addresses: Sequence[str]) -> list[str]:
+    """``addresses`` if each is a bare email address; else a usage error naming the first that is not."""
+    for address in addresses:
+        if not ADDRESS.fullmatch(address):
+            raise UsageError(f"email: recipient {address!r} is not an email address")
+    return list(addresses)
 
 
 def new_message_id(sender: str) -> str:
@@ -48,11 +73,13 @@ def build_message(report: Report, sender: str, recipients: Sequence[str], messag
 def send_report(report: Report, settings: EmailSettings, to: Sequence[str] | None = None, *,
                 message_id: str | None = None) -> list[str]:
     """Send ``report`` to ``to`` (else [email] to); return the recipients."""
-    recipients = list(to or settings.to)
+    recipients = checked_recipients(to or settings.to)
     if not recipients:
         raise UsageError("email: no recipients: give --to ADDRESS or set to = [...] in finops.toml [email]")
     if not settings.sender:
         raise UsageError("email: no sender: set sender in finops.toml [email] or FINOPS_EMAIL_FROM")
+    if re.search(r"[\x00-\x1f\x7f]", settings.sender):
+        raise UsageError(f"email: sender {settings.sender!r} has a line break or control character")
     message = build_message(report, settings.sender, recipients, message_id)
     if settings.transport == "ses":
         _send_ses(message, settings, recipients)
@@ -65,14 +92,26 @@ def _send_smtp(message: EmailMessage, settings: EmailSettings, recipients: list[
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     smtp = _smtp_session(settings, where)
     try:
-        smtp.send_message(message, to_addrs=recipients)
-    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError) as exc:
+        refused = smtp.send_message(message, to_addrs=recipients)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise FinopsError(f"email: {where}: refused every recipient: {_refusals(exc.recipients)}") from None
+    except (smtplib.SMTPResponseException, smtplib.SMTPNotSupportedError) as exc:
         raise FinopsError(f"email: {where}: refused: {exc.__class__.__name__}: {exc}") from None
     except OSError as exc:  # disconnected or timed out mid-conversation, maybe after the message went out
         raise DeliveryUnknown(f"email: {where}: the connection broke while sending ({exc.__class__.__name__}: "
                               f"{exc}), so the message may or may not have arrived") from None
     finally:
         _close(smtp)
+    if refused:  # smtplib sends to the accepted recipients and only returns the others
+        accepted = [r for r in recipients if r not in refused]
+        raise PartlyRefused(f"email: {where}: sent to {', '.join(accepted)} only; refused {_refusals(refused)}",
+                            [r for r in recipients if r in refused])
+
+
+def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
+    """Each refused address with the server's reply, e.g. ``b@x (550 5.1.1 no such user)``, on one line."""
+    return ", ".join(f"{address} ({code} {' '.join(reply.decode(errors='replace').split())})"
+                     for address, (code, reply) in refused.items())
 
 
 def _smtp_session(settings: EmailSettings, where: str) -> smtplib.SMTP:

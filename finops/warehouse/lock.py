@@ -12,8 +12,10 @@ written into it is only there for the message a waiting process prints.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,11 +47,7 @@ def writer_lock(db: Path, *, wait_seconds: float = DEFAULT_WAIT_SECONDS,
         yield
         return
     path = lock_path(db)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise storage_error(exc, "nothing was changed") or FinopsError(
-            f"{path}: cannot create the lock file: {exc.strerror}") from None
+    fd = _open_lock_file(path)
     try:
         _acquire(fd, path, wait_seconds, log)
         previous = os.pread(fd, 64, 0).decode(errors="replace").strip()
@@ -67,6 +65,23 @@ def writer_lock(db: Path, *, wait_seconds: float = DEFAULT_WAIT_SECONDS,
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _open_lock_file(path: Path) -> int:
+    """Open (or create) the lock file itself, never what a symbolic link there points to: taking the
+    lock truncates the file, so following a planted link would empty the link's target."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a symbolic link
+            raise FinopsError(f"{path}: the lock file is a symbolic link; refusing to follow it "
+                              "(remove it and finops creates a plain file)") from None
+        raise storage_error(exc, "nothing was changed") or FinopsError(
+            f"{path}: cannot open the lock file: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a device or FIFO planted there: nothing to truncate
+        os.close(fd)
+        raise FinopsError(f"{path}: the lock file is not a regular file; remove it and finops creates one")
+    return fd
 
 
 def _acquire(fd: int, path: Path, wait_seconds: float, log: Callable[[str], None] | None) -> None:
