@@ -89,7 +89,7 @@ def test_five_restated_deliveries_end_with_the_fifth(run, db, tmp_path, monkeypa
     generate.write_legacy_cur(tmp_path / "only5", "2026-10", rows=650, seed=5, assembly_id="assembly-5", cost_scale=1.5)
     clean = tmp_path / "clean.duckdb"
     write_config(tmp_path, monkeypatch, aws_source("aws", tmp_path / "only5"))
-    assert finops.cli.app(["refresh", "--no-email", "--quiet", "--db", str(clean)]) == 0
+    assert finops.cli.main(["refresh", "--no-email", "--quiet", "--db", str(clean)]) == 0
     assert totals(db) == totals(clean)
     con = finops.connect(db, read_only=True)
     assert con.execute("select count(*) from loads").fetchone()[0] == 5
