@@ -12,6 +12,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import finops
@@ -67,7 +68,7 @@ def write_bad(kind: str, root: Path) -> None:
         (root / "zz-bad.csv").write_text("hello\nthis is not a metrics log\n", encoding="utf-8")
 
 
-def state(con) -> tuple:  # noqa: ANN001
+def state(con: duckdb.DuckDBPyConnection) -> tuple:
     """Everything an ingest can change: the loads log and every landing table's rows and totals."""
     return (
         con.execute("select * exclude (loaded_at) from loads order by all").fetchall(),

@@ -20,7 +20,7 @@ from finops.warehouse.columns.cur import CUR_COLUMNS, LEGACY_MAP_PREFIXES, REQUI
 from finops.errors import FinopsError
 from finops.warehouse.loads import AWS_CUR
 from finops.connectors.loose import DATA_SUFFIXES, fingerprint, loose_deliveries
-from finops.connectors.readers import FileSet, describe, diagnose, file_set, find_bad_value, original_headers
+from finops.connectors.readers import describe, diagnose, file_set, find_bad_value, original_headers
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
 from finops.connectors.sources import Source, SourceFile, open_source
 from finops.connectors.validation import check_landed
