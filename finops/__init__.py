@@ -6,6 +6,7 @@ The library API, which the ``finops`` command is a thin layer over::
     con = finops.connect("finops.duckdb")
     finops.ingest_aws(con, "./cur-exports/")          # or "s3://bucket/prefix"
     finops.ingest_focus(con, "./focus-export.parquet")
+    finops.ingest(con, "metrics", ["./nvidia-smi-logs/"], resource="i-0abc123def4567890")
     finops.ingest_gcp(con, "bq://my-project.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF")
     con.sql("select ServiceName, sum(EffectiveCost) from costs group by 1").show()
     finops.export_focus(con, "focus.parquet")
@@ -18,17 +19,21 @@ from finops.report.export import export_focus  # noqa: E402
 from finops.connectors.gcp import ingest_gcp  # noqa: E402
 from finops.connectors.ingest import ingest_aws, ingest_focus  # noqa: E402
 from finops.connectors.metrics import ingest_metrics  # noqa: E402
+from finops.connectors.pipeline import ingest  # noqa: E402
+from finops.connectors.registry import SOURCE_KINDS  # noqa: E402
 from finops.models.runner import build, run_tests  # noqa: E402
 from finops.warehouse.status import status  # noqa: E402
 from finops.warehouse.connection import connect, transaction  # noqa: E402
 
 __all__ = [
     "FinopsError",
+    "SOURCE_KINDS",
     "UsageError",
     "__version__",
     "build",
     "connect",
     "export_focus",
+    "ingest",
     "ingest_aws",
     "ingest_focus",
     "ingest_gcp",

@@ -7,27 +7,27 @@ with no manifest. Each delivery replaces the billing periods it covers (see ``lo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 
 import duckdb
 
 from finops.connectors import focus as focus_connector
 from finops.warehouse.columns.cur import CUR_COLUMNS, LEGACY_MAP_PREFIXES, REQUIRED_COLUMNS, snake_case
 from finops.errors import FinopsError
-from finops.warehouse.loads import AWS_CUR, LoadResult, replace_periods
-from finops.connectors.readers import FileSet, describe, diagnose, find_bad_value, original_headers
-from finops.connectors.sources import Source, SourceFile
+from finops.warehouse.loads import AWS_CUR
+from finops.connectors.loose import DATA_SUFFIXES, fingerprint, loose_deliveries
+from finops.connectors.readers import describe, diagnose, file_set, find_bad_value, original_headers
+from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
+from finops.connectors.sources import Source, SourceFile, open_source
 from finops.connectors.validation import check_landed
-from finops.warehouse.connection import sql_identifier, sql_literal
+from finops.warehouse.connection import next_load_id, sql_identifier, sql_literal
 
 LEGACY_PERIOD_DIR = re.compile(r"^(\d{8})-(\d{8})$")
 CUR2_PERIOD_DIR = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")
-DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")
-UNSUPPORTED_SUFFIXES = {".zip": "ZIP-compressed CUR files are not supported; choose GZIP or Parquet in the report settings"}
 
 SHAPE_LEGACY = "aws-cur-legacy"
 SHAPE_CUR2 = "aws-cur2"
@@ -46,16 +46,6 @@ LEGACY_HEADERS = {
     "line_item_currency_code": "lineItem/CurrencyCode",
 }
 ACCOUNT_COLUMNS = ("bill_payer_account_id", "line_item_usage_account_id")
-
-
-@dataclass
-class Delivery:
-    """A set of files that together are one copy of one or more billing periods."""
-
-    label: str
-    files: list[SourceFile]
-    delivery_id: str
-    period_start: str | None = None  # 'YYYY-MM-DD' when a manifest says which period it is
 
 
 def discover(source: Source) -> list[Delivery]:
@@ -92,31 +82,6 @@ def discover(source: Source) -> list[Delivery]:
     return deliveries
 
 
-def loose_deliveries(source: Source, claimed: list[str] = ()) -> list[Delivery]:
-    """Data files no manifest accounts for: one delivery per folder (the parts of one copy)."""
-    loose: dict[str, list[SourceFile]] = {}
-    for f in source.files:
-        if any(f.rel.startswith(prefix) for prefix in claimed):
-            continue
-        suffix = PurePosixPath(f.name).suffix
-        if suffix in UNSUPPORTED_SUFFIXES:
-            raise FinopsError(f"{f.uri}: {UNSUPPORTED_SUFFIXES[suffix]}")
-        if f.name.endswith(DATA_SUFFIXES):
-            loose.setdefault(f.parent, []).append(f)
-    return [
-        Delivery(files[0].uri if len(files) == 1 else f"{source.root}/{folder} ({len(files)} files)", files, "files:" + fingerprint(files))
-        for folder, files in sorted(loose.items())
-    ]
-
-
-def fingerprint(files: list[SourceFile]) -> str:
-    """Same names, sizes and versions (ETag or mtime) mean the same delivery."""
-    digest = hashlib.sha256()
-    for f in sorted(files, key=lambda f: f.rel):
-        digest.update(f"{f.name}\0{f.size}\0{f.version}\n".encode())
-    return digest.hexdigest()[:32]
-
-
 def _prefix(path: PurePosixPath) -> str:
     return "" if str(path) == "." else f"{path}/"
 
@@ -141,7 +106,7 @@ def _legacy_delivery(
         raise FinopsError(f"{manifest.uri}: manifest has no reportKeys or assemblyId")
     files = [_resolve_key(str(key), period_dir, manifest, by_rel) for key in keys]
     start = LEGACY_PERIOD_DIR.match(period_dir.name).group(1)
-    return Delivery(manifest.uri, files, f"assembly:{assembly}", f"{start[:4]}-{start[4:6]}-{start[6:]}")
+    return Delivery(manifest.uri, files, f"assembly:{assembly}", f"{start[:4]}-{start[4:6]}-{start[6:]}", source)
 
 
 def _cur2_delivery(
@@ -162,7 +127,7 @@ def _cur2_delivery(
     year, month = CUR2_PERIOD_DIR.match(rel.parent.name).groups()
     execution = data.get("executionId")
     delivery_id = f"execution:{execution}" if execution else "files:" + fingerprint(files)
-    return Delivery(manifest.uri, files, delivery_id, f"{year}-{month}-01")
+    return Delivery(manifest.uri, files, delivery_id, f"{year}-{month}-01", source)
 
 
 def _entry_key(entry: object, manifest: SourceFile) -> str:
@@ -202,12 +167,20 @@ def detect_shape(columns: dict[str, str], label: str) -> str:
     raise FinopsError(f"{label}: not an AWS Cost and Usage Report (no lineItem/UnblendedCost or line_item_* columns)")
 
 
-def land(con: duckdb.DuckDBPyConnection, files: FileSet, delivery: Delivery, load_id: int) -> LoadResult:
-    """Insert one delivery under ``load_id`` and make it the only copy of its billing periods."""
+@contextmanager
+def discover_at(location: str, options: IngestOptions) -> Iterator[list[Delivery]]:
+    """The deliveries at a directory, file or S3 prefix, downloadable until the context ends."""
+    with open_source(location, endpoint_url=options.endpoint_url) as source:
+        yield discover(source)
+
+
+def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], options: IngestOptions) -> Landed:
+    """Insert one delivery under a new load id, in ``raw_aws_cur`` (or ``raw_focus`` for AWS's FOCUS export)."""
+    files = file_set(paths, [f.uri for f in delivery.files])
     columns = describe(con, files)
     shape = detect_shape(columns, files.label())
     if shape == SHAPE_FOCUS:
-        return focus_connector.land(con, files, columns, load_id, shape=shape, delivery_id=delivery.delivery_id, source=delivery.label)
+        return focus_connector.insert(con, files, columns, delivery, shape=shape)
 
     sources = {snake_case(name): name for name in columns}
     missing = [c for c in REQUIRED_COLUMNS if c not in sources]
@@ -216,6 +189,7 @@ def land(con: duckdb.DuckDBPyConnection, files: FileSet, delivery: Delivery, loa
         raise FinopsError(f"{files.label()}: missing required column(s) {shown}; not a complete CUR")
 
     select = cur_select_list(columns, sources, original_headers(files))
+    load_id = next_load_id(con)
     try:
         con.execute(
             f"insert into raw_aws_cur by name select {select}, {load_id} as x_load_id, "
@@ -230,16 +204,17 @@ def land(con: duckdb.DuckDBPyConnection, files: FileSet, delivery: Delivery, loa
         raise (find_bad_value(files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
     except duckdb.Error as exc:
         raise diagnose(files, exc) from None
-
-    check_landed(con, AWS_CUR, load_id, files, expected_period=delivery.period_start, display=_display(shape, files))
-    return replace_periods(
-        con, AWS_CUR, load_id=load_id, source=delivery.label, shape=shape,
-        delivery_id=delivery.delivery_id, files=list(files.uris),
-    )
+    return Landed(shape, AWS_CUR, [(load_id, delivery.delivery_id)], files)
 
 
-def _display(shape: str, files: FileSet) -> dict[str, str]:
-    return LEGACY_HEADERS if shape == SHAPE_LEGACY and files.fmt == "csv" else {}
+def check(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) -> None:
+    """The bill checks, with CUR's own header names; a manifest's period must be the rows' period."""
+    if landed.landing is not AWS_CUR:
+        focus_connector.check(con, delivery, landed)
+        return
+    (load_id, _), files = landed.loads[0], landed.files
+    display = LEGACY_HEADERS if landed.shape == SHAPE_LEGACY and files.fmt == "csv" else {}
+    check_landed(con, AWS_CUR, load_id, files, expected_period=delivery.period_start, display=display)
 
 
 def cur_select_list(columns: dict[str, str], sources: dict[str, str], headers: dict[str, str] | None = None) -> str:
@@ -344,3 +319,11 @@ def _legacy_map_key(map_column: str, snake: str, original: str) -> str | None:
         key = snake.removeprefix(prefix)
         return re.sub(r"^user_", "", key) if map_column == "resource_tags" else key
     return None
+
+
+register(SourceKind(
+    "aws",
+    "AWS Cost and Usage Reports: legacy CUR, CUR 2.0 Data Exports and the AWS FOCUS export, found by their manifests",
+    ("a directory or file", "s3://BUCKET/PREFIX"),
+    discover_at, land, check,
+))

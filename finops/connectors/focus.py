@@ -7,30 +7,50 @@ zone (taken as UTC), tags as JSON text, columns the spec does not define (kept i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import duckdb
 
 from finops.errors import FinopsError
 from finops.warehouse.columns.focus import FOCUS_COLUMNS, REQUIRED_FOCUS_COLUMNS
-from finops.warehouse.loads import FOCUS, LoadResult, replace_periods
-from finops.connectors.readers import FileSet, describe, diagnose, find_bad_value
+from finops.warehouse.loads import FOCUS
+from finops.connectors.loose import loose_deliveries
+from finops.connectors.readers import FileSet, describe, diagnose, file_set, find_bad_value
+from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
+from finops.connectors.sources import open_source
 from finops.connectors.validation import check_landed
-from finops.warehouse.connection import sql_identifier, sql_literal
+from finops.warehouse.connection import next_load_id, sql_identifier, sql_literal
 
 SHAPE = "focus"
 MAP_TYPE = "MAP(VARCHAR, VARCHAR)"
 
 
-def land(
+@contextmanager
+def discover_at(location: str, options: IngestOptions) -> Iterator[list[Delivery]]:
+    """Every folder of FOCUS files at ``location`` is one delivery (FOCUS exports have no manifest)."""
+    with open_source(location, endpoint_url=options.endpoint_url) as source:
+        deliveries = loose_deliveries(source)
+        if not deliveries:
+            raise FinopsError(f"{source.root}: no .csv, .csv.gz or .parquet files found")
+        yield deliveries
+
+
+def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], options: IngestOptions) -> Landed:
+    """Insert one folder of FOCUS files under a new load id."""
+    return insert(con, file_set(paths, [f.uri for f in delivery.files]), None, delivery)
+
+
+def insert(
     con: duckdb.DuckDBPyConnection,
     files: FileSet,
     columns: dict[str, str] | None,
-    load_id: int,
+    delivery: Delivery,
     *,
     shape: str = SHAPE,
-    delivery_id: str,
-    source: str,
-) -> LoadResult:
-    """Insert a FOCUS file set under ``load_id``; it replaces the periods it covers."""
+) -> Landed:
+    """Insert a FOCUS file set in ``raw_focus`` (also AWS's FOCUS export); ``columns`` if described already."""
     columns = columns or describe(con, files)
     by_lower = {name.lower(): name for name in columns}
     missing = [c for c in REQUIRED_FOCUS_COLUMNS if c.lower() not in by_lower]
@@ -51,6 +71,7 @@ def land(
     else:
         parts.append(f"cast(map() as {MAP_TYPE}) as x_ExtraColumns")
 
+    load_id = next_load_id(con)
     try:
         con.execute(
             f"insert into raw_focus by name select {', '.join(parts)}, {load_id} as x_load_id, "
@@ -66,10 +87,12 @@ def land(
     except duckdb.Error as exc:
         raise diagnose(files, exc) from None
 
-    check_landed(con, FOCUS, load_id, files)
-    return replace_periods(
-        con, FOCUS, load_id=load_id, source=source, shape=shape, delivery_id=delivery_id, files=list(files.uris)
-    )
+    return Landed(shape, FOCUS, [(load_id, delivery.delivery_id)], files)
+
+
+def check(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) -> None:
+    """The bill checks: rows, accounts, periods, totals and currencies present and sound."""
+    check_landed(con, FOCUS, landed.loads[0][0], landed.files)
 
 
 def _cast_type(target: str) -> str:
@@ -93,3 +116,11 @@ def _typed(original: str | None, source_type: str, target: str) -> str:
     if target == MAP_TYPE and source_type.startswith("STRUCT"):
         return f"cast(cast(to_json({col}) as json) as {MAP_TYPE})"
     return f"cast({col} as {target})"
+
+
+register(SourceKind(
+    "focus",
+    "FOCUS 1.0 to 1.2 files (CSV or Parquet) from any provider",
+    ("a directory or file", "s3://BUCKET/PREFIX"),
+    discover_at, land, check,
+))

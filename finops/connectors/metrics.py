@@ -1,6 +1,6 @@
 """``finops ingest metrics``: GPU utilisation samples into one tidy table, ``gpu_metrics``.
 
-(CloudWatch, ``cloudwatch://REGION``, is fetched by :mod:`finops.cloudwatch`.)
+(CloudWatch, ``cloudwatch://REGION``, is fetched by :mod:`finops.connectors.cloudwatch`.)
 
 A bill says what a GPU cost, not whether it did anything; these samples are the other half that
 ``idle_gpu`` joins to billed GPU hours. Two file kinds are recognised by their content, not their
@@ -13,36 +13,25 @@ half-written line. A file of neither kind is an error naming the file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from finops.models import runner as models
 from finops.connectors.cloudwatch import land_cloudwatch
+from finops.connectors.pipeline import ingest
+from finops.connectors.registry import Delivery, IngestOptions, Landed, Progress, SourceKind, register
 from finops.warehouse.columns.metrics import note_metrics_change
 from finops.errors import FinopsError
-from finops.warehouse.connection import first_line, sql_literal, transaction
-
-Progress = Callable[[str], None]
+from finops.warehouse.loads import LoadResult
+from finops.warehouse.connection import first_line, sql_literal
 
 # nvidia-smi columns that name the machine, when a wrapper script logs one
 _RESOURCE_HEADERS = ("resource_id", "instance_id", "host", "hostname")
 # ASCII unit separator: never in a log line, so DuckDB hands over each line whole
 _LINES = "read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(31), quote = '', escape = '', auto_detect = false)"
-
-
-@dataclass
-class MetricsLoad:
-    """What one file contributed: its kind, the samples kept and the lines that did not parse."""
-
-    file: str
-    kind: str
-    samples: int
-    garbage: int
-    resources: list[str]
 
 
 def ingest_metrics(
@@ -53,39 +42,47 @@ def ingest_metrics(
     endpoint_url: str | None = None,
     build: bool = True,
     progress: Progress | None = None,
-) -> list[MetricsLoad]:
+) -> list[LoadResult]:
     """Load every metrics file in ``sources`` (files, directories, ``cloudwatch://REGION``) in one transaction.
 
     ``resource`` names the instance or host the samples belong to when the file does not (the bill's
     ResourceId, e.g. ``i-0abc...``, or a SageMaker endpoint name); otherwise an nvidia-smi log takes
     it from a host column or the file name, and a DCGM scrape from its ``Hostname`` label.
     """
-    regions = [str(s) for s in sources if str(s).startswith("cloudwatch://")]
-    files = _files([s for s in sources if str(s) not in regions])
-    results = []
-    with transaction(con):
-        for uri in regions:
-            if progress:
-                progress(f"fetching {uri}")
-            rows, resources = land_cloudwatch(con, uri, endpoint_url=endpoint_url)
-            results.append(MetricsLoad(uri, "cloudwatch", rows, 0, resources))
-        for path in files:
-            if progress:
-                progress(f"loading {path}")
-            kind = detect_kind(path)
-            note_metrics_change(con, "source_file = ?", [str(path)])
-            con.execute("delete from gpu_metrics where source_file = ?", [str(path)])
-            land = _land_nvidia_smi if kind == "nvidia-smi" else _land_dcgm
-            try:
-                results.append(land(con, path, resource))
-            except duckdb.Error as exc:
-                raise FinopsError(f"{path}: cannot read as {kind} metrics: {first_line(exc)}") from None
-            note_metrics_change(con, "source_file = ?", [str(path)])
-        if build:
-            if progress:
-                progress("building models")
-            models.build(con)
-    return results
+    return ingest(con, "metrics", sources, build=build, progress=progress, resource=resource, endpoint_url=endpoint_url)
+
+
+@contextmanager
+def discover_at(location: str, options: IngestOptions) -> Iterator[list[Delivery]]:
+    """Each file is a delivery that replaces its own samples; a CloudWatch region is one delivery."""
+    if location.startswith("cloudwatch://"):
+        yield [Delivery(location, location=location)]
+        return
+    yield [Delivery(str(path), location=str(path)) for path in _files([location])]
+
+
+def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], options: IngestOptions) -> Landed:
+    """Fetch a region's new hours, or replace a file's samples with what it holds now."""
+    if delivery.location.startswith("cloudwatch://"):
+        rows, resources = land_cloudwatch(con, delivery.location, endpoint_url=options.endpoint_url)
+        return Landed("cloudwatch", rows=rows, resources=resources)
+    path = Path(delivery.location)
+    kind = detect_kind(path)
+    note_metrics_change(con, "source_file = ?", [str(path)])
+    con.execute("delete from gpu_metrics where source_file = ?", [str(path)])
+    land_file = _land_nvidia_smi if kind == "nvidia-smi" else _land_dcgm
+    try:
+        landed = land_file(con, path, options.resource)
+    except duckdb.Error as exc:
+        raise FinopsError(f"{path}: cannot read as {kind} metrics: {first_line(exc)}") from None
+    note_metrics_change(con, "source_file = ?", [str(path)])
+    return landed
+
+
+def describe_samples(result: LoadResult) -> list[str]:
+    """One line per file or region: its kind, the samples kept, of what, and the lines skipped."""
+    garbage = f"; {result.garbage:,} line(s) not understood, skipped" if result.garbage else ""
+    return [f"loaded {result.source}: {result.shape}, {result.rows:,} samples of {', '.join(result.resources) or 'no resource'}{garbage}"]
 
 
 def _files(sources: list[str | os.PathLike[str]]) -> list[Path]:
@@ -124,7 +121,7 @@ def detect_kind(path: Path) -> str:
     )
 
 
-def _land_nvidia_smi(con: duckdb.DuckDBPyConnection, path: Path, resource: str | None) -> MetricsLoad:
+def _land_nvidia_smi(con: duckdb.DuckDBPyConnection, path: Path, resource: str | None) -> Landed:
     """Parse ``0 %``, ``81559 MiB`` and ``2026/11/22 13:23:58.688`` as nvidia-smi writes them."""
     with path.open(encoding="utf-8") as fh:
         header_line = next(line for line in fh if line.strip()).strip()
@@ -178,22 +175,13 @@ def _land_nvidia_smi(con: duckdb.DuckDBPyConnection, path: Path, resource: str |
     return _insert(con, path, "nvidia-smi", valid, "gpu_index, sampled_at, gpu_utilization, memory_utilization, null, null, null")
 
 
-def _land_dcgm(con: duckdb.DuckDBPyConnection, path: Path, resource: str | None) -> MetricsLoad:
-    """One row per GPU and scrape time from DCGM_FI_* samples; other metrics are ignored.
-
-    Utilisation is DCGM_FI_DEV_GPU_UTIL (0-100), else SM activity (DCGM_FI_PROF_SM_ACTIVE, 0-1);
-    memory is FB_USED / (FB_USED + FB_FREE). A scrape without sample timestamps (the exporter's
-    default) is dated by the file's modification time.
-    """
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-    resource_sql = sql_literal(resource or path.stem)
-    if not resource:
-        resource_sql = f"coalesce(labels['Hostname'], labels['hostname'], {resource_sql})"
-    con.execute(f"""
+# One row per GPU and scrape time from a DCGM scrape's lines (``{lines}``), plus one row per line
+# that is not a sample; ``{resource}`` is the resource_id expression, ``?`` the scrape's time.
+_DCGM_SQL = """
         create or replace temp table metrics_parsed as
         with lines as (
 
-            select trim(line) as line from {_LINES.format(path=sql_literal(str(path)))}
+            select trim(line) as line from {lines}
 
         ),
 
@@ -234,7 +222,7 @@ def _land_dcgm(con: duckdb.DuckDBPyConnection, path: Path, resource: str | None)
         per_gpu as (
 
             select
-                {resource_sql}                                                 as resource_id,
+                {resource}                                                 as resource_id,
                 try_cast(labels['gpu'] as integer)                             as gpu_index,
                 sampled_at,
                 coalesce(labels['pod'], labels['pod_name'])                    as pod,
@@ -266,12 +254,26 @@ def _land_dcgm(con: duckdb.DuckDBPyConnection, path: Path, resource: str | None)
             true
         from per_gpu
         where gpu_util is not null or sm_active is not null
-    """, [mtime])
+"""
+
+
+def _land_dcgm(con: duckdb.DuckDBPyConnection, path: Path, resource: str | None) -> Landed:
+    """One row per GPU and scrape time from DCGM_FI_* samples; other metrics are ignored.
+
+    Utilisation is DCGM_FI_DEV_GPU_UTIL (0-100), else SM activity (DCGM_FI_PROF_SM_ACTIVE, 0-1);
+    memory is FB_USED / (FB_USED + FB_FREE). A scrape without sample timestamps (the exporter's
+    default) is dated by the file's modification time.
+    """
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    resource_sql = sql_literal(resource or path.stem)
+    if not resource:
+        resource_sql = f"coalesce(labels['Hostname'], labels['hostname'], {resource_sql})"
+    con.execute(_DCGM_SQL.format(lines=_LINES.format(path=sql_literal(str(path))), resource=resource_sql), [mtime])
     valid = "complete and resource_id is not null and gpu_utilization between 0 and 100"
     return _insert(con, path, "dcgm", valid, "gpu_index, sampled_at, gpu_utilization, memory_utilization, sm_active, pod, namespace")
 
 
-def _insert(con: duckdb.DuckDBPyConnection, path: Path, kind: str, valid: str, columns: str) -> MetricsLoad:
+def _insert(con: duckdb.DuckDBPyConnection, path: Path, kind: str, valid: str, columns: str) -> Landed:
     con.execute(
         "insert into gpu_metrics (resource_id, gpu_index, sampled_at, gpu_utilization, memory_utilization, sm_active, "
         f"pod, namespace, source, source_file) select resource_id, {columns}, ?, ? from metrics_parsed where {valid}",
@@ -285,4 +287,13 @@ def _insert(con: duckdb.DuckDBPyConnection, path: Path, kind: str, valid: str, c
         from metrics_parsed
     """).fetchone()
     con.execute("drop table metrics_parsed")
-    return MetricsLoad(str(path), kind, samples, garbage, resources or [])
+    return Landed(kind, rows=samples, garbage=garbage, resources=resources or [])
+
+
+register(SourceKind(
+    "metrics",
+    "GPU utilisation samples: nvidia-smi --query-gpu CSV logs, DCGM exporter scrapes, or CloudWatch for the "
+    "GPU resources the bill shows; a file loaded again replaces its samples",
+    ("a directory or file", "cloudwatch://REGION"),
+    discover_at, land, describe=describe_samples,
+))

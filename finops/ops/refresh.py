@@ -1,6 +1,6 @@
 """``finops refresh``: every configured source, then the models, the weekly report and the email.
 
-Meant for cron. Each source is ingested in its own transaction (see ingest.py), so one broken source
+Meant for cron. Each source is ingested in its own transaction (see connectors/pipeline.py), so one broken source
 neither stops the others nor leaves half a delivery behind; a SIGKILL at any moment leaves the
 previous complete data, and the next run loads what is missing (deliveries already loaded are
 skipped). The models are rebuilt once, after the sources, only when something new was loaded or
@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from finops.connectors.pipeline import ingest
 from finops.models import runner as models
 from finops.ops.check import run_checks
 from finops.errors import FinopsError
@@ -138,20 +139,9 @@ def _step(result: RefreshResult, name: str, log: Log, action: Callable[[], objec
 
 def _ingest(con: duckdb.DuckDBPyConnection, source: SourceSetting, detail: Log | None) -> int:
     """Load one source without building; return the rows (or metric samples) newly loaded."""
-    from finops.connectors.gcp import ingest_gcp
-    from finops.connectors.ingest import ingest_aws, ingest_focus
-    from finops.connectors.metrics import ingest_metrics
-
-    if source.kind == "metrics":
-        loads = ingest_metrics(con, [source.location], resource=source.resource, endpoint_url=source.endpoint_url,
-                               build=False, progress=detail)
-        return sum(m.samples for m in loads)
-    if source.kind == "gcp":
-        results = ingest_gcp(con, source.location, build=False, progress=detail)
-    else:
-        ingest = ingest_aws if source.kind == "aws" else ingest_focus
-        results = ingest(con, source.location, endpoint_url=source.endpoint_url, build=False, progress=detail)
-    return sum(p.rows for r in results if not r.skipped for p in r.periods)
+    results = ingest(con, source.kind, source.location, build=False, progress=detail,
+                     endpoint_url=source.endpoint_url, resource=source.resource)
+    return sum(r.rows for r in results if not r.skipped)
 
 
 def _build(con: duckdb.DuckDBPyConnection) -> int:

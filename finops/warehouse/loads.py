@@ -70,8 +70,23 @@ class LoadResult:
     source: str
     shape: str
     skipped: bool = False
-    rows: int = 0
+    rows: int = 0  # line items landed, or metric samples kept
     periods: list[PeriodLoad] = field(default_factory=list)
+    garbage: int = 0  # lines of a metrics log not understood, skipped (never fatal)
+    resources: list[str] = field(default_factory=list)  # what the metric samples are of
+
+    # The names metrics results (once ``MetricsLoad``) had, which callers still use.
+    @property
+    def file(self) -> str:
+        return self.source
+
+    @property
+    def kind(self) -> str:
+        return self.shape
+
+    @property
+    def samples(self) -> int:
+        return self.rows
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, delivery_id: str) -> bool:

@@ -1,0 +1,104 @@
+"""The one ingest: find a kind's deliveries, land the new ones, log them, rebuild, all in one transaction.
+
+Everything an ingest does happens in one DuckDB transaction: if any delivery is bad the warehouse
+is exactly as it was, and a crash mid-way leaves the previous data. Deliveries already loaded are
+skipped after a cheap listing, so re-running costs almost nothing; a landed delivery replaces the
+periods it covers (``loads.replace_periods``), and its downloaded files are deleted at once, so a
+year of S3 deliveries never fills the disk. The models are built once, at the end, when something
+new landed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from contextlib import ExitStack
+
+import duckdb
+
+from finops.connectors.registry import SOURCE_KINDS, Delivery, IngestOptions, Landed, Progress, SourceKind
+from finops.errors import FinopsError, UsageError
+from finops.warehouse.connection import transaction
+from finops.warehouse.loads import LoadResult, already_loaded, replace_periods
+
+Location = str | os.PathLike[str]
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    location: Location | Sequence[Location],
+    *,
+    build: bool = True,
+    progress: Progress | None = None,
+    **options: object,
+) -> list[LoadResult]:
+    """Load every new delivery of ``kind`` at ``location`` (or each of several locations).
+
+    ``options`` are :class:`IngestOptions` fields: ``endpoint_url``, ``resource``,
+    ``bigquery_client``, ``storage_client``; a kind ignores those it does not use.
+    """
+    source_kind = source_kind_named(kind)
+    settings = IngestOptions(progress=progress, **options)
+    locations = [str(location)] if isinstance(location, (str, os.PathLike)) else [str(loc) for loc in location]
+    for loc in locations:
+        if not source_kind.accepts(loc):
+            raise FinopsError(f"{loc}: {kind} reads {' or '.join(source_kind.locations)}")
+    results: list[LoadResult] = []
+    with ExitStack() as opened, transaction(con):
+        for loc in locations:
+            for delivery in opened.enter_context(source_kind.discover(loc, settings)):
+                results.append(_land_one(con, source_kind, delivery, settings))
+        if build and any(not r.skipped for r in results):
+            if progress:
+                progress("building models")
+            from finops.models import runner as models  # deferred: the runner reads config and SQL files
+
+            models.build(con)
+    return results
+
+
+def describe_results(results: list[LoadResult], kind: str) -> list[str]:
+    """The lines ``finops ingest KIND`` prints for what ``ingest`` returned: one per delivery
+    skipped, and what each landed one changed, in the kind's own terms (periods, days, samples)."""
+    describe = source_kind_named(kind).describe
+    return [line for r in results for line in ([f"skipped {r.source}: already loaded"] if r.skipped else describe(r))]
+
+
+def source_kind_named(kind: str) -> SourceKind:
+    """The registered kind, or a usage error listing the kinds there are."""
+    if kind not in SOURCE_KINDS:
+        raise UsageError(f"unknown source kind {kind!r} (expected one of {', '.join(SOURCE_KINDS)})")
+    return SOURCE_KINDS[kind]
+
+
+def _land_one(con: duckdb.DuckDBPyConnection, kind: SourceKind, delivery: Delivery, options: IngestOptions) -> LoadResult:
+    """Skip, or fetch, land, check and log one delivery, deleting its downloads once landed."""
+    if delivery.delivery_id and already_loaded(con, delivery.delivery_id):
+        return LoadResult(delivery.label, "", skipped=True)
+    if options.progress:
+        options.progress(f"loading {delivery.label}")
+    paths = [delivery.source.local_path(f) for f in delivery.files]
+    landed = kind.land(con, delivery, paths, options)
+    if kind.check and landed.loads:
+        kind.check(con, delivery, landed)
+    for f in delivery.files:
+        delivery.source.release(f)
+    return _logged(con, delivery, landed)
+
+
+def _logged(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) -> LoadResult:
+    """Make each landed load the only copy of its periods, in ``loads``; sum up what changed."""
+    result = LoadResult(delivery.label, landed.shape, rows=landed.rows, garbage=landed.garbage, resources=landed.resources)
+    if landed.landing is None:
+        return result
+    result.skipped = not landed.loads
+    files = list(landed.files.uris) if landed.files else []
+    for load_id, delivery_id in landed.loads:
+        one = replace_periods(
+            con, landed.landing, load_id=load_id, source=delivery.label, shape=landed.shape,
+            delivery_id=delivery_id, files=files,
+        )
+        result.rows += one.rows
+        result.periods.extend(one.periods)
+    return result
