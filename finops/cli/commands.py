@@ -10,8 +10,8 @@ import argparse
 
 from finops.cli import read_commands as read
 from finops.cli import write_commands as write
-from finops.cli.parser import Command, Group
-from finops.connectors.registry import SOURCE_KINDS
+from finops.cli.parser import Arguments, Command, Group
+from finops.connectors.registry import SOURCE_KINDS, SourceKind
 
 ENGINES = ("duckdb", "spark", "bigquery")
 
@@ -24,10 +24,10 @@ GROUPS = (
 )
 
 
-def _ingest_arguments(kind):  # noqa: ANN001, ANN202
+def _ingest_arguments(kind: SourceKind) -> Arguments:
     def add(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("source", nargs="+" if kind.many_locations else None, metavar="SOURCE",
-                            type=str, help=kind.location_help)
+        parser.add_argument("source", nargs="+" if kind.many_locations else 1, metavar="SOURCE",
+                            help=" or ".join(kind.locations) + (" (several may be given)" if kind.many_locations else ""))
         if "endpoint_url" in kind.options:
             parser.add_argument("--endpoint-url", help="S3- or CloudWatch-compatible endpoint (default: $AWS_ENDPOINT_URL)")
         if "resource" in kind.options:
@@ -122,8 +122,9 @@ def _prices_arguments(p: argparse.ArgumentParser) -> None:
 
 
 INGEST = tuple(
-    Command(("ingest", kind.name), kind.summary, kind.example, write.ingest, _ingest_arguments(kind), writes=True)
-    for kind in SOURCE_KINDS.values()
+    Command(("ingest", kind.name), f"{kind.summary}.", kind.example, write.ingest,
+            _ingest_arguments(kind), writes=True)
+    for kind in sorted(SOURCE_KINDS.values(), key=lambda k: k.name)
 )
 
 COMMANDS = (

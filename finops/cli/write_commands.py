@@ -25,7 +25,7 @@ def ingest(ctx: Context) -> int:
     with ctx.connect() as con:
         results = ingest_kind(con, args.action, location, config=ctx.config, build=not args.no_build,
                               progress=ctx.out.progress, **options)
-    for line in describe_results(results):
+    for line in describe_results(results, args.action):
         ctx.out.say(line)
     return 0
 
@@ -56,7 +56,7 @@ def demo(ctx: Context) -> int:
         results = run_demo(con, sources_dir(path), config=ctx.config, progress=ctx.out.progress)
         rows = summary(con)
         report_path = write_demo_report(con, path, ctx.config)
-    for line in describe_results(results):
+    for line in describe_results(results, "aws"):
         ctx.out.say(line)
     ctx.out.say()
     print_table(["period", "billing account", "rows", "billed", "amortised", "top service"], rows, ctx.out)

@@ -326,4 +326,6 @@ register(SourceKind(
     "AWS Cost and Usage Reports: legacy CUR, CUR 2.0 Data Exports and the AWS FOCUS export, found by their manifests",
     ("a directory or file", "s3://BUCKET/PREFIX"),
     discover_at, land, check,
+    example="finops ingest aws ./cur-exports/\n  finops ingest aws s3://my-billing-bucket/cur/ --endpoint-url http://127.0.0.1:9000",
+    options=("endpoint_url",),
 ))

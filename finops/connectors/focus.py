@@ -123,4 +123,6 @@ register(SourceKind(
     "FOCUS 1.0 to 1.2 files (CSV or Parquet) from any provider",
     ("a directory or file", "s3://BUCKET/PREFIX"),
     discover_at, land, check,
+    example="finops ingest focus ./focus-export.parquet",
+    options=("endpoint_url",),
 ))

@@ -6,6 +6,7 @@ import os
 
 import duckdb
 
+from finops.config import Config
 from finops.connectors.pipeline import ingest
 from finops.connectors.registry import Progress
 from finops.warehouse.loads import LoadResult
@@ -17,10 +18,11 @@ def ingest_aws(
     *,
     endpoint_url: str | None = None,
     build: bool = True,
+    config: Config | None = None,
     progress: Progress | None = None,
 ) -> list[LoadResult]:
     """Load every AWS CUR delivery (legacy, CUR 2.0, FOCUS export, loose files) under ``location``."""
-    return ingest(con, "aws", location, build=build, progress=progress, endpoint_url=endpoint_url)
+    return ingest(con, "aws", location, build=build, config=config, progress=progress, endpoint_url=endpoint_url)
 
 
 def ingest_focus(
@@ -29,7 +31,8 @@ def ingest_focus(
     *,
     endpoint_url: str | None = None,
     build: bool = True,
+    config: Config | None = None,
     progress: Progress | None = None,
 ) -> list[LoadResult]:
     """Load FOCUS files (CSV or Parquet, any provider) under ``location``."""
-    return ingest(con, "focus", location, build=build, progress=progress, endpoint_url=endpoint_url)
+    return ingest(con, "focus", location, build=build, config=config, progress=progress, endpoint_url=endpoint_url)

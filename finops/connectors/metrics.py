@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from finops.config import Config
 from finops.connectors.cloudwatch import land_cloudwatch
 from finops.connectors.pipeline import ingest
 from finops.connectors.registry import Delivery, IngestOptions, Landed, Progress, SourceKind, register
@@ -41,6 +42,7 @@ def ingest_metrics(
     resource: str | None = None,
     endpoint_url: str | None = None,
     build: bool = True,
+    config: Config | None = None,
     progress: Progress | None = None,
 ) -> list[LoadResult]:
     """Load every metrics file in ``sources`` (files, directories, ``cloudwatch://REGION``) in one transaction.
@@ -49,7 +51,7 @@ def ingest_metrics(
     ResourceId, e.g. ``i-0abc...``, or a SageMaker endpoint name); otherwise an nvidia-smi log takes
     it from a host column or the file name, and a DCGM scrape from its ``Hostname`` label.
     """
-    return ingest(con, "metrics", sources, build=build, progress=progress, resource=resource, endpoint_url=endpoint_url)
+    return ingest(con, "metrics", sources, build=build, config=config, progress=progress, resource=resource, endpoint_url=endpoint_url)
 
 
 @contextmanager
@@ -296,4 +298,8 @@ register(SourceKind(
     "GPU resources the bill shows; a file loaded again replaces its samples",
     ("a directory or file", "cloudwatch://REGION"),
     discover_at, land, describe=describe_samples,
+    example="finops ingest metrics ./nvidia-smi-logs/ --resource i-0abc123def4567890\n"
+    "  finops ingest metrics ./dcgm/*.prom\n  finops ingest metrics cloudwatch://us-east-1",
+    options=("endpoint_url", "resource"),
+    many_locations=True,
 ))

@@ -16,8 +16,10 @@ from contextlib import ExitStack
 
 import duckdb
 
+from finops.config import Config
 from finops.connectors.registry import SOURCE_KINDS, Delivery, IngestOptions, Landed, Progress, SourceKind
 from finops.errors import FinopsError, UsageError
+from finops.models import runner as models
 from finops.warehouse.connection import transaction
 from finops.warehouse.loads import LoadResult, already_loaded, replace_periods
 
@@ -30,12 +32,14 @@ def ingest(
     location: Location | Sequence[Location],
     *,
     build: bool = True,
+    config: Config | None = None,
     progress: Progress | None = None,
     **options: object,
 ) -> list[LoadResult]:
     """Load every new delivery of ``kind`` at ``location`` (or each of several locations).
 
-    ``options`` are :class:`IngestOptions` fields: ``endpoint_url``, ``resource``,
+    ``config`` is what the build reads (attribution rules, idle and savings settings; defaults
+    without it). ``options`` are :class:`IngestOptions` fields: ``endpoint_url``, ``resource``,
     ``bigquery_client``, ``storage_client``; a kind ignores those it does not use.
     """
     source_kind = source_kind_named(kind)
@@ -52,9 +56,7 @@ def ingest(
         if build and any(not r.skipped for r in results):
             if progress:
                 progress("building models")
-            from finops.models import runner as models  # deferred: the runner reads config and SQL files
-
-            models.build(con)
+            models.build(con, config=config)
     return results
 
 

@@ -97,6 +97,9 @@ class SourceKind:
     land: Land
     check: Check | None = None
     describe: Describe = describe_periods
+    example: str = ""  # `finops ingest KIND ...` lines for --help and docs/cli.md
+    options: tuple[str, ...] = ()  # the IngestOptions fields the kind uses: its command-line options
+    many_locations: bool = False  # one ingest may name several locations (metrics files and regions)
 
     def accepts(self, location: str) -> bool:
         """A local path always; an address only with a scheme one of ``locations`` names."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from finops.config import Config
 from finops.connectors.gcp.bigquery import BQ_TABLE, bigquery_queries, bigquery_table, land_bigquery
 from finops.connectors.gcp.files import DATA_SUFFIXES, JSON_SUFFIXES, check_required, file_inputs
 from finops.connectors.gcp.land import DELIVERY_PREFIX, GCP_EXPORT, PROVIDER, SHAPE, check, describe_days, land_files, loaded_days
@@ -58,6 +59,7 @@ register(SourceKind(
     "replaces each usage day that has newer rows",
     ("bq://PROJECT.DATASET.TABLE", "a directory or file", "gs://BUCKET/PREFIX"),
     discover_at, land, check, describe_days,
+    example="finops ingest gcp bq://my-project.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF\n  finops ingest gcp ./export/",
 ))
 
 
@@ -66,6 +68,7 @@ def ingest_gcp(
     location: str | os.PathLike[str],
     *,
     build: bool = True,
+    config: Config | None = None,
     progress: Progress | None = None,
     bigquery_client: object | None = None,
     storage_client: object | None = None,
@@ -73,5 +76,5 @@ def ingest_gcp(
     """Load the Cloud Billing export at ``location`` (``bq://project.dataset.table``, or a
     directory, file or ``gs://bucket/prefix`` of exported JSON/Parquet/Avro files); replace each
     usage day that has newer rows. The Google clients can be injected (tests, custom settings)."""
-    return ingest(con, "gcp", location, build=build, progress=progress,
+    return ingest(con, "gcp", location, build=build, config=config, progress=progress,
                   bigquery_client=bigquery_client, storage_client=storage_client)
