@@ -18,7 +18,8 @@ from finops.report.export import export_focus  # noqa: E402
 from finops.connectors.gcp import ingest_gcp  # noqa: E402
 from finops.connectors.ingest import ingest_aws, ingest_focus  # noqa: E402
 from finops.connectors.metrics import ingest_metrics  # noqa: E402
-from finops.models.runner import build, run_tests  # noqa: E402
+from finops.models.builder import build  # noqa: E402
+from finops.models.data_tests import run_tests  # noqa: E402
 from finops.warehouse.status import status  # noqa: E402
 from finops.warehouse.connection import connect, transaction  # noqa: E402
 

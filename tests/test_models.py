@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import finops
-from finops.models.runner import load_models, relations
+from finops.models.project import load_models
+from finops.warehouse.catalog import relations
 
 from tests.conftest import FOCUS_SAMPLE, REAL_CUR, write_cur_csv
 from tests.test_amortisation import amortisation_delivery

@@ -235,7 +235,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         return 0
 
     if args.command == "build":
-        from finops.models.runner import build
+        from finops.models.builder import build
         from finops.warehouse.connection import transaction
 
         with _writer(args, out), connect(args.db) as con, transaction(con):
@@ -259,7 +259,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             return _status(con, out)
 
     if args.command == "schema":
-        from finops.models.schema_doc import schema_markdown
+        from finops.models.docs import schema_markdown
 
         text = schema_markdown()
         if args.out:
@@ -423,7 +423,7 @@ def _report_loads(results, out: Output) -> None:  # noqa: ANN001
 def _query(args: argparse.Namespace, out: Output) -> int:
     import duckdb
 
-    from finops.models.runner import relations
+    from finops.warehouse.catalog import relations
     from finops.warehouse.connection import connect, first_line, sql_literal
 
     if not args.sql and not args.list:

@@ -75,7 +75,7 @@ def ingest_gcp(
     """Load the Cloud Billing export at ``location`` (``bq://project.dataset.table``, or a
     directory, file or ``gs://bucket/prefix`` of exported JSON/Parquet/Avro files); replace each
     usage day that has newer rows. The Google clients can be injected (tests, custom settings)."""
-    from finops.models import runner as models
+    from finops.models import builder as models
 
     location = str(location)
     if location.startswith("bq://"):

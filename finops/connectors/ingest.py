@@ -13,7 +13,7 @@ import duckdb
 
 from finops.connectors import aws
 from finops.connectors import focus
-from finops.models import runner as models
+from finops.models import builder as models
 from finops.errors import FinopsError
 from finops.warehouse.loads import LoadResult, already_loaded
 from finops.connectors.readers import file_set

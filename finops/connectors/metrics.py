@@ -20,9 +20,9 @@ from pathlib import Path
 
 import duckdb
 
-from finops.models import runner as models
+from finops.models import builder as models
 from finops.connectors.cloudwatch import land_cloudwatch
-from finops.warehouse.columns.metrics import note_metrics_change
+from finops.warehouse.loads import note_metrics_change
 from finops.errors import FinopsError
 from finops.warehouse.connection import first_line, sql_literal, transaction
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from finops.errors import FinopsError, UsageError
-from finops.models.runner import Model
+from finops.models.project import Model
 
 
 def build_elsewhere(args: argparse.Namespace) -> list[Model]:
