@@ -1,8 +1,10 @@
-"""The DuckDB warehouse file: opening it, its landing tables, and the table of loads.
+"""The DuckDB warehouse file: opening it, with its landing tables and the table of loads, and
+all-or-nothing transactions.
 
 Landing tables (``raw_*``) hold source rows exactly once per billing period; the SQL models under
 ``sql/`` turn them into ``costs`` and the marts. ``loads`` records every delivery that was loaded so
-anyone can see what the warehouse holds and where it came from.
+anyone can see what the warehouse holds and where it came from. Both are declared, with what every
+column means, in finops/warehouse/schema.py.
 """
 
 from __future__ import annotations
