@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from finops.warehouse.catalog import column_names
+from finops.warehouse.catalog import columns_of
 from finops.warehouse.columns.cur import CUR_COLUMNS, MAP_COLUMNS, MONEY
 from finops.warehouse.columns.focus import FOCUS_COLUMNS
 from finops.warehouse.columns.gcp import RAW_GCP_COLUMNS, column_doc
@@ -47,7 +47,7 @@ def create_table(con: duckdb.DuckDBPyConnection, table: Table, *, replace: bool 
 
     An older warehouse gains the columns this finops adds (null, or their DEFAULT, in old rows)."""
     con.execute(table.ddl(replace=replace))
-    present = set(column_names(con, table.name))
+    present = {column: comment for column, _, comment in columns_of(con, table.name)}
     for column, typ in table.columns.items():
         if column not in present:
             con.execute(f"alter table {table.name} add column {sql_identifier(column)} {typ}")
@@ -55,7 +55,8 @@ def create_table(con: duckdb.DuckDBPyConnection, table: Table, *, replace: bool 
         con.execute(statement)
     con.execute(f"comment on table {table.name} is {sql_literal(table.comment)}")
     for column, text in table.column_comments.items():
-        con.execute(f"comment on column {table.name}.{sql_identifier(column)} is {sql_literal(text)}")
+        if present.get(column) != text:  # each COMMENT is a catalog write; opening a warehouse stays quick
+            con.execute(f"comment on column {table.name}.{sql_identifier(column)} is {sql_literal(text)}")
 
 
 def _cur_column_doc(column: str) -> str | None:
