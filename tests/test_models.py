@@ -8,7 +8,6 @@ import finops
 from finops.models.project import load_models
 from finops.warehouse.catalog import columns_of, relations
 from finops.warehouse.schema import SENT_REPORTS, TABLES, create_table
-
 from tests.conftest import FOCUS_SAMPLE, REAL_CUR, write_cur_csv
 from tests.test_amortisation import amortisation_delivery
 

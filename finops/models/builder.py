@@ -25,7 +25,6 @@ from finops.warehouse.catalog import exists, tables_with_column
 from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal
 
-
 # the current state of every load: a load's periods only ever leave (replaced by a newer load)
 LIVE_LOADS = "select load_id, count(*) as live_periods from loads where replaced_by is null group by load_id"
 

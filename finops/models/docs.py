@@ -16,8 +16,8 @@ import duckdb
 
 from finops.models.project import Model
 from finops.resources import resource_dir
-from finops.warehouse.connection import connect
 from finops.warehouse.catalog import column_names, columns_of, relation_kinds, relations
+from finops.warehouse.connection import connect
 from finops.warehouse.schema import TABLES
 from finops.warehouse.sql import sql_identifier, sql_literal
 
