@@ -21,7 +21,8 @@ from finops.connectors.ingest import ingest_aws, ingest_focus  # noqa: E402
 from finops.connectors.metrics import ingest_metrics  # noqa: E402
 from finops.connectors.pipeline import ingest  # noqa: E402
 from finops.connectors.registry import SOURCE_KINDS  # noqa: E402
-from finops.models.runner import build, run_tests  # noqa: E402
+from finops.models.builder import build  # noqa: E402
+from finops.models.data_tests import run_tests  # noqa: E402
 from finops.warehouse.status import status  # noqa: E402
 from finops.warehouse.connection import connect, transaction  # noqa: E402
 

@@ -13,7 +13,7 @@ from sqlglot import exp
 import finops
 from finops.engines import bigquery
 from finops.errors import FinopsError
-from finops.models.runner import load_models
+from finops.models.project import load_models
 from finops.report.weekly import latest_week_with_data
 
 from tests.conftest import report_figures

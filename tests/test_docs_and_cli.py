@@ -13,7 +13,8 @@ import pytest
 import finops
 from finops.cli.app import EXAMPLES, _parser, main
 from finops.warehouse.columns.focus import FOCUS_COLUMNS
-from finops.models.runner import load_models, relations
+from finops.models.project import load_models
+from finops.warehouse.catalog import relations
 
 from tests.conftest import REAL_CUR, ROOT
 
@@ -105,7 +106,7 @@ def test_finops_db_environment_variable(tmp_path, monkeypatch, capsys):
 
 
 def test_schema_reference_is_current():
-    from finops.models.schema_doc import schema_markdown
+    from finops.models.docs import schema_markdown
 
     assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == schema_markdown(), (
         "docs/schema.md is stale: run `finops schema --out docs/schema.md`")

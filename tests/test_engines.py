@@ -13,7 +13,7 @@ from sqlglot import exp
 import finops
 from finops.engines.compile import compile_model, compile_sql, find_model, without_star_except
 from finops.errors import FinopsError
-from finops.models.runner import Model, load_models
+from finops.models.project import Model, load_models
 
 GOLDEN = Path(__file__).parent / "golden"
 ENGINES = ("spark", "bigquery", "trino")

@@ -119,7 +119,7 @@ def test_a_warehouse_from_before_incremental_builds_is_upgraded(db, tmp_path):
 
 
 def test_needs_build_tells_when_models_are_behind_the_loads(con, tmp_path, monkeypatch):
-    from finops.models.runner import needs_build
+    from finops.models.builder import needs_build
 
     root = tmp_path / "cur"
     generate.write_cur2(root, "2026-09", rows=200, seed=11)

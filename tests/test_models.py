@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import finops
-from finops.models.runner import load_models, relations
+import re
 
+import finops
+from finops.models.project import load_models
+from finops.warehouse.catalog import columns_of, relations
+from finops.warehouse.schema import SENT_REPORTS, TABLES, create_table
 from tests.conftest import FOCUS_SAMPLE, REAL_CUR, write_cur_csv
 from tests.test_amortisation import amortisation_delivery
 
@@ -66,3 +69,58 @@ def test_an_older_warehouse_gains_new_landing_columns(db):
     assert con.execute("select BilledCost, PricingCurrencyEffectiveCost, x_load_id from raw_focus").fetchall() == [(1.5, None, 7)]
     finops.build(con)  # the models bind against the migrated table
     con.close()
+
+
+def write_project(root, models: dict[str, str]):
+    """A sql/ directory holding ``models`` (name -> SELECT) as staging models, no seeds."""
+    (root / "seeds").mkdir(parents=True)
+    (root / "staging").mkdir()
+    for name, sql in models.items():
+        (root / "staging" / f"{name}.sql").write_text(sql, encoding="utf-8")
+    return root
+
+
+def test_only_real_table_references_are_dependencies(tmp_path):
+    sql_dir = write_project(tmp_path / "sql", {
+        "charges": "select 1 as amount",
+        "teams": "select 'ml' as team",
+        # a CTE named like a model, a column and a string named like one: no dependency on them
+        "shadowed": "with charges as (select 2 as amount) select amount, 'teams' as teams from charges",
+        "reader": "select c.amount from charges as c join (select * from teams) as t on true",
+    })
+    depends = {m.name: m.depends_on for m in load_models(sql_dir)}
+    assert depends == {"charges": [], "teams": [], "shadowed": [], "reader": ["charges", "teams"]}
+
+
+def test_a_model_reads_landing_and_settings_tables_too():
+    reads = {m.name: m.reads for m in load_models()}
+    assert reads["idle_gpu"] == ["allocated_costs", "gpu_metrics", "idle_settings"]
+    assert reads["stg_aws_cur"] == ["raw_aws_cur"]
+
+
+def test_parsed_dependencies_are_the_word_matches_less_their_false_edges():
+    """The word match of model names over the SQL that dependencies used to be found by, against
+    the parsed references: the only difference is a string literal, and the order is the same."""
+    models = load_models()
+    names = [m.name for m in models]
+    for model in models:
+        text = re.sub(r"--[^\n]*", "", model.sql)
+        word_matches = [n for n in names if n != model.name and re.search(rf"\b{re.escape(n)}\b", text)]
+        false_edges = set(word_matches) - set(model.depends_on)
+        assert set(model.depends_on) <= set(word_matches), model.name
+        # savings_opportunities labels its idle rows 'idle_gpu' and reads idle_gpu_weekly, not idle_gpu
+        assert false_edges == ({"idle_gpu"} if model.name == "savings_opportunities" else set()), model.name
+        assert all(names.index(dep) < names.index(model.name) for dep in word_matches), model.name
+
+
+def test_every_relation_and_every_column_of_finops_tables_is_described(con):
+    finops.ingest_aws(con, REAL_CUR)
+    finops.ingest_focus(con, FOCUS_SAMPLE)
+    create_table(con, SENT_REPORTS)  # what `finops refresh` adds before its first email
+    assert [name for name, _, description in relations(con) if not description] == []
+    missing = [f"{table}.{column}" for table in TABLES for column, _, comment in columns_of(con, table) if not comment]
+    assert missing == []
+    assert {name for name, kind, _ in relations(con) if kind == "table"} >= set(TABLES)
+    (comment,) = con.execute("select comment from duckdb_columns() where table_name = 'sent_reports' "
+                             "and column_name = 'week'").fetchone()
+    assert comment == "ISO week of the report, e.g. 2026-W44."

@@ -19,7 +19,7 @@ import finops
 from finops.connectors.pipeline import describe_results
 from finops.demo.generate_gcp import write_gcp_export
 from finops.errors import FinopsError, UsageError
-from finops.models import runner as models
+from finops.models import builder as models
 
 from tests.conftest import FIXTURES, FOCUS_SAMPLE, cur_rows, write_cur_csv, write_legacy_delivery
 

@@ -13,7 +13,7 @@ from finops.engines import spark as engine
 from finops.engines.readback import link_marts
 from finops.errors import FinopsError
 from finops.demo.generate import write_cur2, write_legacy_cur
-from finops.models.runner import load_models
+from finops.models.project import load_models
 from finops.report.weekly import latest_week_with_data
 
 from tests.conftest import report_figures

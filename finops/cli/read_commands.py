@@ -16,7 +16,7 @@ from finops.errors import FinopsError, UsageError
 
 
 def query(ctx: Context) -> int:
-    from finops.models.runner import relations
+    from finops.warehouse.catalog import relations
     from finops.warehouse.connection import first_line
 
     args = ctx.args
@@ -95,7 +95,7 @@ def status(ctx: Context) -> int:
 
 
 def schema(ctx: Context) -> int:
-    from finops.models.schema_doc import schema_markdown
+    from finops.models.docs import schema_markdown
 
     text = schema_markdown()
     emit(text, ctx.args.out)

@@ -38,7 +38,7 @@ def build(ctx: Context) -> int:
         built = build_elsewhere(args, ctx.config)
         ctx.out.say(f"built {len(built)} models on {args.engine}")
         return 0
-    from finops.models.runner import build as build_models
+    from finops.models.builder import build as build_models
     from finops.warehouse.connection import transaction
 
     with ctx.writer(), ctx.connect() as con, transaction(con):

@@ -24,7 +24,7 @@ from finops.config import Config
 from finops.connectors.cloudwatch import land_cloudwatch
 from finops.connectors.pipeline import ingest
 from finops.connectors.registry import Delivery, IngestOptions, Landed, Progress, SourceKind, register
-from finops.warehouse.columns.metrics import note_metrics_change
+from finops.warehouse.loads import note_metrics_change
 from finops.errors import FinopsError
 from finops.warehouse.loads import LoadResult
 from finops.warehouse.connection import first_line, sql_literal

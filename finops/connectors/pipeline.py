@@ -19,7 +19,7 @@ import duckdb
 from finops.config import Config
 from finops.connectors.registry import SOURCE_KINDS, Delivery, IngestOptions, Landed, Progress, SourceKind
 from finops.errors import FinopsError, UsageError
-from finops.models import runner as models
+from finops.models import builder as models
 from finops.warehouse.connection import transaction
 from finops.warehouse.loads import LoadResult, already_loaded, replace_periods
 

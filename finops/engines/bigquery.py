@@ -22,7 +22,7 @@ from sqlglot import exp
 from finops.config import Config
 from finops.errors import FinopsError
 from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
-from finops.models.runner import Model
+from finops.models.project import Model
 from finops.warehouse.connection import sql_identifier, transaction
 from finops.engines.compile import compile_model, compile_sql, is_table, select_models
 from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
@@ -114,7 +114,7 @@ def build(
 def read_back(con: duckdb.DuckDBPyConnection, client: object, dataset: str, built: list[Model]) -> list[Model]:
     """Copy the marts the weekly report reads from ``dataset`` into ``con``, with the models' comments,
     so `finops report` and `finops email` run on a DuckDB file; query the other marts in BigQuery."""
-    from finops.models.runner import document
+    from finops.models.docs import document
     from finops.report.weekly import reads
 
     marts = [m for m in built if m.layer == "marts" and reads(m.name)]

@@ -17,7 +17,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError, UnsupportedError
 
 from finops.errors import FinopsError
-from finops.models.runner import Model, load_models
+from finops.models.project import Model, load_models
 from finops.resources import resource_dir
 
 @dataclass(frozen=True)

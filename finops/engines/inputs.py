@@ -10,7 +10,9 @@ from functools import cache
 import duckdb
 
 from finops.config import Config
-from finops.models.runner import Model, build, write_attribution_tables, write_idle_settings, write_savings_settings
+from finops.models.builder import build
+from finops.models.project import Model
+from finops.models.settings import write_attribution_tables, write_idle_settings, write_savings_settings
 from finops.warehouse.connection import ensure_schema, sql_literal
 
 

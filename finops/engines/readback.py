@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from finops.models.runner import Model
+from finops.models.project import Model
 from finops.warehouse.connection import sql_identifier, sql_literal
 
 
@@ -41,7 +41,7 @@ def link_parquet_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str | 
 def link_marts(con: duckdb.DuckDBPyConnection, built: list[Model], files: Callable[[str], str | list[str]]) -> None:
     """Every mart of ``built`` into ``con``, with the models' comments: a table as a view over its
     files (``files(name)``), a mart the engine keeps as a view (costs) as its own DuckDB SQL over those."""
-    from finops.models.runner import document
+    from finops.models.docs import document
     from finops.engines.compile import is_table
 
     link_parquet_tables(con, {m.name: files(m.name) for m in built if is_table(m)})

@@ -6,7 +6,7 @@ import argparse
 
 from finops.config import Config
 from finops.errors import FinopsError, UsageError
-from finops.models.runner import Model
+from finops.models.project import Model
 
 
 def build_elsewhere(args: argparse.Namespace, config: Config) -> list[Model]:

@@ -27,7 +27,7 @@ from finops.errors import FinopsError
 from finops.connectors.gcp import GCP_EXPORT, check_required, normalised_select
 from finops.connectors.gcp import SHAPE as GCP_SHAPE
 from finops.warehouse.loads import AWS_CUR, LandingTable, periods_sql
-from finops.models.runner import Model
+from finops.models.project import Model
 from finops.connectors.sources import open_source
 from finops.warehouse.connection import sql_literal
 from finops.engines.compile import compile_model, compile_sql, is_table, select_models

@@ -32,49 +32,17 @@ from pathlib import Path
 import duckdb
 
 from finops.connectors.pipeline import ingest
-from finops.models import runner as models
+from finops.models import builder as models
 from finops.ops.check import run_checks
 from finops.errors import FinopsError
 from finops.config import Config, SourceSetting
 from finops.warehouse.storage import StorageError, write_text_atomically
-from finops.warehouse.connection import first_line, sql_literal, transaction
+from finops.warehouse.connection import first_line, transaction
+from finops.warehouse.schema import SENT_REPORTS, create_table
 
 Log = Callable[[str], None]
 
-SENT_DDL = """
-create table if not exists sent_reports (
-    week       varchar primary key,
-    sent_at    timestamp,
-    recipients varchar[] not null,
-    subject    varchar not null,
-    status     varchar default 'sent',
-    message_id varchar,
-    attempted_at timestamp,
-    refused    varchar[]
-)
-"""
-SENT_COMMENTS = {
-    "": "One row per weekly report emailed by `finops refresh`, so each week is sent once.",
-    "week": "ISO week of the report, e.g. 2026-W44.",
-    "sent_at": "When the server accepted it (UTC); null while status is sending.",
-    "recipients": "Addresses it went to.",
-    "subject": "The email's subject line.",
-    "status": "sending: recorded before the send and not confirmed since (it may or may not have "
-    "arrived; `finops refresh --resend-unconfirmed` sends it again); sent: the server accepted it for "
-    "every recipient; partly sent: it accepted it for some and refused those in refused (never sent again, "
-    "so the others get no second copy).",
-    "message_id": "The email's Message-ID header, the same on a resend.",
-    "attempted_at": "When the last send of it began (UTC).",
-    "refused": "The recipients the server refused at RCPT, who never got it; empty when it accepted every "
-    "one, null on rows recorded before this column existed.",
-}
-SENT_UPGRADE = [  # a sent_reports made before the status column: its rows were all sent
-    "alter table sent_reports add column if not exists status varchar default 'sent'",
-    "alter table sent_reports add column if not exists message_id varchar",
-    "alter table sent_reports add column if not exists attempted_at timestamp",
-    "alter table sent_reports alter column sent_at drop not null",
-    "alter table sent_reports add column if not exists refused varchar[]",
-]
+
 @dataclass
 class RefreshResult:
     loaded_rows: int = 0
@@ -150,16 +118,6 @@ def _build(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("select count(*) from costs").fetchone()[0])
 
 
-def _create(con: duckdb.DuckDBPyConnection, table: str, ddl: str, comments: dict[str, str], upgrade: list[str] | None = None) -> None:
-    """Create one of refresh's own tables if missing (or ``upgrade`` an older one), with its comments."""
-    con.execute(ddl)
-    for statement in upgrade or []:
-        con.execute(statement)
-    for column, text in comments.items():
-        target = f"table {table}" if not column else f"column {table}.{column}"
-        con.execute(f"comment on {target} is {sql_literal(text)}")
-
-
 def _last_complete_week(today: dt.date) -> str:
     from finops.report.weekly import last_complete_week
 
@@ -222,7 +180,7 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
     if doubtful:
         raise FinopsError(f"not sent: check {doubtful[0].name} failed: {doubtful[0].detail}")
     with transaction(con):  # each write commits on its own (the "sending" record must precede the send)
-        _create(con, "sent_reports", SENT_DDL, SENT_COMMENTS, SENT_UPGRADE)
+        create_table(con, SENT_REPORTS)  # or upgrade an older one
     earlier = _send_record(con, report.week)
     if earlier and earlier[0] == "sent":
         return "already sent"

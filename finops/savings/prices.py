@@ -31,7 +31,8 @@ import pyarrow as pa
 
 from finops.savings.gcp_catalog import fetch_prices
 from finops.resources import resource_dir
-from finops.warehouse.connection import REFRESHED_PRICES_COLUMNS, transaction
+from finops.warehouse.connection import transaction
+from finops.warehouse.schema import REFRESHED_PRICES_COLUMNS
 
 PRICING_REGION = "us-east-1"  # where the Price List API is served
 SPOT_PRODUCT = "Linux/UNIX"

@@ -146,5 +146,15 @@ def replace_periods(
     return result
 
 
+def note_metrics_change(con: duckdb.DuckDBPyConnection, where: str, params: list) -> None:
+    """Record the span of the gpu_metrics rows ``where`` selects (before a delete, after an insert),
+    so the next build recomputes idle_gpu for just the billing periods it falls in."""
+    con.execute(
+        "insert into gpu_metrics_changes select min(sampled_at), max(sampled_at) from gpu_metrics "
+        f"where {where} having count(*) > 0",
+        params,
+    )
+
+
 def column_list(columns: list[str]) -> str:
     return ", ".join(sql_identifier(c) for c in columns)

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import duckdb
 
+from finops.warehouse.catalog import relation_kinds
+
 
 @dataclass(frozen=True)
 class PeriodStatus:
@@ -31,10 +33,6 @@ class PeriodStatus:
 
 def status(con: duckdb.DuckDBPyConnection) -> list[PeriodStatus]:
     """Every current load (one per provider, account and period), with its reconciliation."""
-    has_costs = con.execute(
-        "select count(*) from duckdb_tables() where table_name = 'costs' "
-        "union all select count(*) from duckdb_views() where view_name = 'costs'"
-    ).fetchall()
     costs = (
         """
         left join (
@@ -47,7 +45,7 @@ def status(con: duckdb.DuckDBPyConnection) -> list[PeriodStatus]:
         ) c on c.x_LoadId = l.load_id and c.BillingAccountId = l.billing_account_id
            and c.period = l.billing_period_start
         """
-        if any(n for (n,) in has_costs)
+        if "costs" in relation_kinds(con)  # a table or a view, as models change
         else "left join (select null as billed) c on true"
     )
     rows = con.execute(
