@@ -52,13 +52,13 @@ def report(db: str) -> dict:
     """Render the weekly report of the latest complete week with data, as `finops report` does."""
     import finops
     from finops.report.weekly import latest_week_with_data, render
-    from finops.config.report import load_report_settings
+    from finops.config import load_config
 
     con = finops.connect(db, read_only=True)
     rows = con.execute("select count(*) from costs").fetchone()[0]
     started = time.perf_counter()
     week = latest_week_with_data(con)
-    html = render(con, week, load_report_settings()).html
+    html = render(con, week, load_config().report).html
     return {"rows": rows, "seconds": time.perf_counter() - started, "week": week, "html_bytes": len(html)}
 
 

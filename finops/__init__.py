@@ -10,10 +10,16 @@ The library API, which the ``finops`` command is a thin layer over::
     finops.ingest_gcp(con, "bq://my-project.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF")
     con.sql("select ServiceName, sum(EffectiveCost) from costs group by 1").show()
     finops.export_focus(con, "focus.parquet")
+
+Settings are passed, never read behind the caller's back: ``config = finops.load_config()`` reads
+finops.toml once, and ``finops.ingest_aws(con, path, config=config)`` or
+``finops.build(con, config=config)`` use its attribution, idle and savings rules (defaults
+without it); ``finops.connect(path, settings=config.duckdb)`` its memory and thread caps.
 """
 
 __version__ = "0.1.0"
 
+from finops.config import Config, load_config  # noqa: E402
 from finops.errors import FinopsError, UsageError  # noqa: E402
 from finops.report.export import export_focus  # noqa: E402
 from finops.connectors.gcp import ingest_gcp  # noqa: E402
@@ -27,6 +33,7 @@ from finops.warehouse.status import status  # noqa: E402
 from finops.warehouse.connection import connect, transaction  # noqa: E402
 
 __all__ = [
+    "Config",
     "FinopsError",
     "SOURCE_KINDS",
     "UsageError",
@@ -39,6 +46,7 @@ __all__ = [
     "ingest_focus",
     "ingest_gcp",
     "ingest_metrics",
+    "load_config",
     "run_tests",
     "status",
     "transaction",

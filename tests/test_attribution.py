@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 import finops
-from finops.config.file import load_attribution
+from finops.config import load_config
 
 from tests.conftest import cur_rows, write_cur_csv
 
@@ -59,7 +59,7 @@ def month() -> list[dict[str, str]]:
 
 @pytest.fixture
 def attributed(con, tmp_path):
-    finops.ingest_aws(con, write_cur_csv(tmp_path / "m" / "cur.csv", month()))
+    finops.ingest_aws(con, write_cur_csv(tmp_path / "m" / "cur.csv", month()), config=load_config())
     return con
 
 
@@ -118,7 +118,7 @@ def test_shared_costs_split_in_proportion_and_sum_back(con, tmp_path, monkeypatc
     config = tmp_path / "finops.toml"
     config.write_text("[attribution.shared_costs]\ntax = true\nuntagged_networking = true\n")
     monkeypatch.setenv("FINOPS_CONFIG", str(config))
-    finops.ingest_aws(con, write_cur_csv(tmp_path / "m" / "cur.csv", month()))
+    finops.ingest_aws(con, write_cur_csv(tmp_path / "m" / "cur.csv", month()), config=load_config())
     rows = {team: (direct, shared, total) for _, team, direct, shared, total in con.execute("select * from team_costs").fetchall()}
     pool = Decimal("30") + Decimal("9")  # tax and untagged egress
     tagged = sum(rows[t][0] for t in rows if t != "unallocated")
@@ -134,13 +134,13 @@ def test_config_errors_name_the_key(tmp_path):
     bad = tmp_path / "finops.toml"
     bad.write_text("[attribution.tags]\nteem = ['team']\n")
     with pytest.raises(finops.FinopsError, match=r"unknown key attribution.tags.teem"):
-        load_attribution(bad)
+        load_config(bad)
     bad.write_text("[attribution.shared_costs]\ntax = 'yes'\n")
     with pytest.raises(finops.FinopsError, match=r"attribution.shared_costs.tax must be true or false"):
-        load_attribution(bad)
+        load_config(bad)
     bad.write_text("[attribution\n")
     with pytest.raises(finops.FinopsError, match="not valid TOML"):
-        load_attribution(bad)
+        load_config(bad)
 
 
 def test_workload_tags_are_configurable(con, tmp_path, monkeypatch):
@@ -148,7 +148,7 @@ def test_workload_tags_are_configurable(con, tmp_path, monkeypatch):
     config.write_text('[attribution.workloads]\ninference = ["service"]\n[attribution.tags]\nteam = ["squad"]\n')
     monkeypatch.setenv("FINOPS_CONFIG", str(config))
     rows = cur_rows({"resourceTags/user:service": "fraud-api", "resourceTags/user:squad": "Risk"})
-    finops.ingest_aws(con, write_cur_csv(tmp_path / "c" / "cur.csv", rows))
+    finops.ingest_aws(con, write_cur_csv(tmp_path / "c" / "cur.csv", rows), config=load_config())
     assert con.execute("select x_WorkloadType, x_WorkloadName, x_Team, x_GpuHours from allocated_costs").fetchone() == (
         "inference", "fraud-api", "risk", Decimal(1))
 

@@ -11,7 +11,7 @@ import tomllib
 import pytest
 
 import finops
-from finops.cli.app import EXAMPLES, _parser, main
+from finops.cli.app import EXAMPLES, main, parser
 from finops.warehouse.columns.focus import FOCUS_COLUMNS
 from finops.models.project import load_models
 from finops.warehouse.catalog import relations
@@ -45,7 +45,7 @@ def test_documented_command_lines_parse(line):
             segments[-1].append(word)
     for words in segments:
         if words and words[0] == "finops":
-            _parser().parse_args(words[1:])
+            parser().parse_args(words[1:])
 
 
 def test_readme_gives_the_two_commands_the_ci_runs():

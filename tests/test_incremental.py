@@ -86,7 +86,7 @@ def test_changed_attribution_rules_rebuild_every_row(con, tmp_path, monkeypatch)
     config = tmp_path / "finops.toml"
     config.write_text('[attribution.tags]\nteam = ["no-such-tag"]\n')
     monkeypatch.setenv("FINOPS_CONFIG", str(config))
-    finops.build(con)  # nothing new was loaded, but every row's team depends on the rules
+    finops.build(con, config=finops.load_config())  # nothing new was loaded, but every row's team depends on the rules
     assert con.execute(teams).fetchall() == [("unallocated", con.execute("select count(*) from allocated_costs").fetchone()[0])]
 
 
@@ -134,7 +134,7 @@ def test_needs_build_tells_when_models_are_behind_the_loads(con, tmp_path, monke
     config = tmp_path / "finops.toml"
     config.write_text('[attribution.tags]\nteam = ["squad"]\n')
     monkeypatch.setenv("FINOPS_CONFIG", str(config))
-    assert needs_build(con)
+    assert needs_build(con, finops.load_config())
 
 
 def test_a_cur_arriving_after_the_focus_export_of_its_period_replaces_it(con, tmp_path):

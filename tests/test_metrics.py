@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 import finops
-from finops.config.file import load_idle
+from finops.config import load_config
 from finops.connectors.metrics import ingest_metrics
 
 from tests.conftest import FIXTURES, REAL_CUR, cur_rows, snapshot, write_cur_csv
@@ -191,14 +191,14 @@ def test_gpu_efficiency_per_team_and_workload(week):
 def test_idle_threshold_from_finops_toml(week, tmp_path):
     config = tmp_path / "finops.toml"
     config.write_text("[idle]\ngpu_utilization_below = 95\n", encoding="utf-8")
-    finops.build(week, idle=load_idle(config))
+    finops.build(week, config=load_config(config))
     assert week.execute("select sum(idle_hours) from idle_gpu_weekly where resource_id = 'i-busy'").fetchone() == (168,)
     config.write_text("[idle]\ngpu_utilisation_below = 5\n", encoding="utf-8")
     with pytest.raises(finops.FinopsError, match="unknown key idle.gpu_utilisation_below"):
-        load_idle(config)
+        load_config(config)
     config.write_text("[idle]\ngpu_utilization_below = 0\n", encoding="utf-8")
     with pytest.raises(finops.FinopsError, match="idle.gpu_utilization_below must be a percentage"):
-        load_idle(config)
+        load_config(config)
 
 
 def test_cloudwatch_endpoint_gpu_utilisation_is_per_gpu_and_invocations_cost_per_1000(con, tmp_path, aws_env):

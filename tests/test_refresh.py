@@ -16,7 +16,7 @@ import finops
 from finops.demo import generate
 from finops.ops.init import TEMPLATE
 from finops.warehouse.lock import lock_path, writer_lock
-from finops.config.refresh import load_config
+from finops.config import load_config
 
 from tests.conftest import ROOT, cur_rows, write_cur_csv
 

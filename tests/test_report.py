@@ -19,7 +19,8 @@ import finops
 from finops.demo import generate
 from finops.errors import FinopsError
 from finops.report.weekly import last_complete_week, latest_week_with_data, money, render, report_data
-from finops.config.report import ReportSettings, load_email_settings, load_report_settings
+from finops.config import load_config
+from finops.config.report import ReportSettings
 
 from tests.conftest import cur_rows, write_cur_csv
 
@@ -199,9 +200,9 @@ def test_report_and_email_settings(tmp_path, monkeypatch):
                       'to = ["a@example.com"]\nsmtp_host = "mail.example.com"\nsmtp_password = "from-file"\n')
     monkeypatch.setenv("FINOPS_CONFIG", str(config))
     monkeypatch.setenv("FINOPS_SMTP_PASSWORD", "s3cret-from-env")
-    settings = load_report_settings()
+    settings = load_config().report
     assert (settings.major_mover, settings.minor_mover, settings.top) == (Decimal(500), Decimal(50), 3)
-    email_settings = load_email_settings()
+    email_settings = load_config().email
     assert email_settings.smtp_password == "s3cret-from-env" and email_settings.to == ("a@example.com",)
     assert "s3cret" not in repr(email_settings) and "from-file" not in repr(email_settings)
     for text, message in (("[report]\nmajor = 1\n", "unknown key report.major"),
@@ -211,7 +212,7 @@ def test_report_and_email_settings(tmp_path, monkeypatch):
                           ("[email]\ntransport = 'pigeon'\n", "email.transport must be one of smtp, ses")):
         config.write_text(text)
         with pytest.raises(FinopsError, match=re.escape(message)):
-            load_report_settings() if text.startswith("[report]") else load_email_settings()
+            load_config()
 
 
 # --- email through a real SMTP server on loopback -------------------------------------------------

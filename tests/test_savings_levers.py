@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 import finops
-from finops.config.file import load_savings
+from finops.config import load_config
 from finops.errors import FinopsError
 from finops.connectors.metrics import ingest_metrics
 
@@ -82,7 +82,7 @@ def test_endpoints_are_spot_candidates_only_when_configured(con, tmp_path):
     assert con.execute("select * from savings_settings").fetchall() == [(False, 60)]
     config = tmp_path / "finops.toml"
     config.write_text("[savings]\ninterruptible_endpoints = true\n", encoding="utf-8")
-    finops.build(con, savings=load_savings(config))
+    finops.build(con, config=load_config(config))
     # 2 h x (1.41 on the bill - 0.4224, the bundled ml.g5.xlarge spot rate) = 1.9752
     assert con.execute(
         "select workload_type, workload_name, on_demand_hours, on_demand_rate, spot_rate, spot_savings from spot_opportunities"
@@ -96,7 +96,7 @@ def test_commitment_look_back_is_the_longest_the_bill_covers_up_to_the_setting(c
     assert confidence == "medium" and explanation.endswith("of the last 30 days")  # 60 days: too little history
     config = tmp_path / "finops.toml"
     config.write_text("[savings]\ncommitment_lookback_days = 7\n", encoding="utf-8")
-    finops.build(con, savings=load_savings(config))
+    finops.build(con, config=load_config(config))
     (confidence, explanation), = con.execute(query).fetchall()
     assert confidence == "low" and explanation.endswith("of the last 7 days")
 
@@ -110,7 +110,7 @@ def test_savings_settings_errors_name_the_key(tmp_path, body, message):
     config = tmp_path / "finops.toml"
     config.write_text(body, encoding="utf-8")
     with pytest.raises(FinopsError, match="^" + str(config).replace(".", r"\.") + ": ") as raised:
-        load_savings(config)
+        load_config(config)
     assert message in str(raised.value)
 
 

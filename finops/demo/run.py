@@ -12,10 +12,12 @@ from pathlib import Path
 
 import duckdb
 
+from finops.config import Config
+from finops.connectors.pipeline import ingest
+from finops.connectors.registry import Progress
 from finops.demo import generate
-from finops.connectors.ingest import ingest_aws
-from finops.warehouse.loads import LoadResult
 from finops.resources import resource_dir
+from finops.warehouse.loads import LoadResult
 
 DEMO_DB = "finops-demo.duckdb"
 DEMO_ROWS = 15000  # an hourly report, as ML teams keep them (idle-GPU hours need it)
@@ -29,23 +31,23 @@ def write_demo_sources(root: Path) -> list[Path]:
     return [root / "legacy", root / "cur2", resource_dir("fixtures") / REAL_SAMPLE]
 
 
-def run_demo(con: duckdb.DuckDBPyConnection, sources: Path, *, progress=None) -> list[LoadResult]:  # noqa: ANN001
+def run_demo(con: duckdb.DuckDBPyConnection, sources: Path, *, config: Config | None = None,
+             progress: Progress | None = None) -> list[LoadResult]:
     """Write the sample bills below ``sources`` (deterministic) and load them into ``con``."""
     results: list[LoadResult] = []
     for location in write_demo_sources(sources):
-        results += ingest_aws(con, location, progress=progress)
+        results += ingest(con, "aws", location, config=config, progress=progress)
     return results
 
 
-def write_demo_report(con: duckdb.DuckDBPyConnection, db: Path) -> Path:
+def write_demo_report(con: duckdb.DuckDBPyConnection, db: Path, config: Config | None = None) -> Path:
     """Write the weekly report beside the warehouse, for the last ISO week the sample bills cover to
     its end (the calendar's last complete week has no demo data: the bills are for Sept-Oct 2026)."""
     from finops.report.weekly import latest_week_with_data, render
-    from finops.config.report import load_report_settings
 
     week = latest_week_with_data(con)
     target = db.with_name(f"{db.stem}-report-{week}.html")
-    target.write_text(render(con, week, load_report_settings()).html, encoding="utf-8")
+    target.write_text(render(con, week, (config or Config()).report).html, encoding="utf-8")
     return target
 
 

@@ -15,11 +15,11 @@ from datetime import datetime
 
 import duckdb
 
-from finops.config.file import Attribution, Idle, Savings
+from finops.config import Config
 from finops.errors import FinopsError
 from finops.models.docs import document
 from finops.models.project import Model, load_models
-from finops.models.settings import settings_in_force, write_settings
+from finops.models.settings import write_settings
 from finops.resources import resource_dir
 from finops.warehouse.catalog import exists, tables_with_column
 from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
@@ -30,22 +30,22 @@ LIVE_LOADS = "select load_id, count(*) as live_periods from loads where replaced
 
 
 def build(
-    con: duckdb.DuckDBPyConnection, models: list[Model] | None = None, attribution: Attribution | None = None,
-    idle: Idle | None = None, *, savings: Savings | None = None, full_refresh: bool = False,
+    con: duckdb.DuckDBPyConnection, models: list[Model] | None = None, *, config: Config | None = None,
+    full_refresh: bool = False,
 ) -> list[Model]:
     """Create or replace every relation. Run inside the caller's transaction when there is one.
 
     Incremental tables keep their rows and replace only those of loads that changed since they were
     last built (and idle_gpu the hours new GPU metrics fall in); any change to the models, seeds,
     macros, attribution or idle settings (or ``full_refresh``) rebuilds them whole, since it can
-    change every row."""
+    change every row. ``config`` holds the settings the models read (defaults without one)."""
+    config = config or Config()
     models = models or load_models()
     macros = _macros()
     con.execute(macros)
-    attribution, idle, savings = settings_in_force(attribution, idle, savings)
-    write_settings(con, attribution, idle, savings)
+    write_settings(con, config.attribution, config.idle, config.savings)
     create_table(con, BUILD_STATE)
-    fingerprint = _fingerprint(models, macros, (attribution, idle))
+    fingerprint = _fingerprint(models, macros, config)
     incremental: dict[str, str] = {}  # incremental tables built so far, by their key column
     for model in models:
         try:
@@ -68,12 +68,11 @@ def build(
     return models
 
 
-def needs_build(con: duckdb.DuckDBPyConnection) -> bool:
+def needs_build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> bool:
     """True when a build would change something: loads arrived or were restated since the last
     complete build (say one that failed), or the models or attribution rules changed."""
     models = load_models()
-    attribution, idle, _ = settings_in_force()
-    fingerprint = _fingerprint(models, _macros(), (attribution, idle))
+    fingerprint = _fingerprint(models, _macros(), config or Config())
     incremental = [m.name for m in models if m.materialized == "incremental"]
     if not exists(con, BUILD_STATE.name):
         return True
@@ -106,9 +105,10 @@ def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> No
         con.execute(f"drop {other} {name}")
 
 
-def _fingerprint(models: list[Model], macros: str, settings: tuple[Attribution, Idle]) -> str:
-    """Everything besides the loads (and metrics) that decides a row of an incremental table."""
-    digest = hashlib.sha256(macros.encode() + repr(settings).encode())
+def _fingerprint(models: list[Model], macros: str, config: Config) -> str:
+    """Everything besides the loads (and metrics) that decides a row of an incremental table: the
+    SQL, and the attribution and idle settings (no incremental table reads the savings settings)."""
+    digest = hashlib.sha256(macros.encode() + repr((config.attribution, config.idle)).encode())
     for model in models:
         text = model.path.read_bytes() if model.materialized == "seed" else model.sql.encode()
         digest.update(f"\0{model.name}\0{model.materialized}\0".encode() + text)

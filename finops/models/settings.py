@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from finops.config.file import Attribution, Idle, Savings, load_attribution, load_idle, load_savings
+from finops.config.file import Attribution, Idle, Savings
 from finops.warehouse.schema import (
     ATTRIBUTION_SHARED_COSTS,
     ATTRIBUTION_TAG_KEYS,
@@ -18,13 +18,6 @@ from finops.warehouse.schema import (
     SAVINGS_SETTINGS,
     create_table,
 )
-
-
-def settings_in_force(
-    attribution: Attribution | None = None, idle: Idle | None = None, savings: Savings | None = None,
-) -> tuple[Attribution, Idle, Savings]:
-    """The settings a build uses: those given, else finops.toml's (or the defaults)."""
-    return attribution or load_attribution(), idle or load_idle(), savings or load_savings()
 
 
 def write_settings(con: duckdb.DuckDBPyConnection, attribution: Attribution, idle: Idle, savings: Savings) -> None:

@@ -63,11 +63,11 @@ def refresh(con: duckdb.DuckDBPyConnection, config: Config, *, db: Path, email: 
     """Run every step; failures are collected in the result (the caller exits with its exit_code)."""
     result = RefreshResult()
     for source in config.sources:
-        _step(result, f"source {source.name}", log, lambda s=source: _ingest(con, s, detail))
+        _step(result, f"source {source.name}", log, lambda s=source: _ingest(con, s, config, detail))
         if result.storage_failed:
             return result
-    if result.loaded_rows or models.needs_build(con):
-        _step(result, "build", log, lambda: _build(con))
+    if result.loaded_rows or models.needs_build(con, config):
+        _step(result, "build", log, lambda: _build(con, config))
         if result.storage_failed:
             return result
     week = _last_complete_week(today or dt.datetime.now(dt.UTC).date())
@@ -105,16 +105,16 @@ def _step(result: RefreshResult, name: str, log: Log, action: Callable[[], objec
     return outcome
 
 
-def _ingest(con: duckdb.DuckDBPyConnection, source: SourceSetting, detail: Log | None) -> int:
+def _ingest(con: duckdb.DuckDBPyConnection, source: SourceSetting, config: Config, detail: Log | None) -> int:
     """Load one source without building; return the rows (or metric samples) newly loaded."""
-    results = ingest(con, source.kind, source.location, build=False, progress=detail,
+    results = ingest(con, source.kind, source.location, build=False, config=config, progress=detail,
                      endpoint_url=source.endpoint_url, resource=source.resource)
     return sum(r.rows for r in results if not r.skipped)
 
 
-def _build(con: duckdb.DuckDBPyConnection) -> int:
+def _build(con: duckdb.DuckDBPyConnection, config: Config) -> int:
     with transaction(con):
-        models.build(con)
+        models.build(con, config=config)
     return int(con.execute("select count(*) from costs").fetchone()[0])
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from finops.config import DuckDBSettings
 from finops.errors import FinopsError
 from finops.warehouse.schema import WAREHOUSE_TABLES, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal  # noqa: F401 (finops imports them from here)
@@ -31,10 +32,12 @@ def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
     return Path(db or os.environ.get("FINOPS_DB") or DEFAULT_DB)
 
 
-def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+            settings: DuckDBSettings | None = None) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse and make sure its landing tables exist.
 
     Sessions run in UTC so timestamps from every provider compare as they were billed.
+    ``settings`` is finops.toml's ``[duckdb]`` (DuckDB's own defaults without it).
     """
     path = resolve_db_path(db)
     if read_only and not path.exists():
@@ -48,7 +51,7 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     except duckdb.Error as exc:
         raise FinopsError(f"{path}: not a usable DuckDB warehouse: {first_line(exc)}") from None
     con.execute("set TimeZone = 'UTC'")
-    _apply_duckdb_settings(con)
+    _apply_duckdb_settings(con, settings or DuckDBSettings())
     if not read_only:
         try:
             ensure_schema(con)  # writes (the WAL beside the file), so a read-only directory fails here
@@ -61,11 +64,8 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     return con
 
 
-def _apply_duckdb_settings(con: duckdb.DuckDBPyConnection) -> None:
+def _apply_duckdb_settings(con: duckdb.DuckDBPyConnection, settings: DuckDBSettings) -> None:
     """finops.toml [duckdb]: memory_limit and threads, so a big bill spills to disk on a small host."""
-    from finops.config.refresh import load_duckdb
-
-    settings = load_duckdb()
     try:
         if not sys.stdout.isatty():  # DuckDB's own progress bar would land in cron mail and pipes
             con.execute("set enable_progress_bar = false")
