@@ -364,8 +364,12 @@ def write_savings_settings(con: duckdb.DuckDBPyConnection, savings: Savings) -> 
     """One row, so the savings marts read the settings in force from SQL."""
     con.execute(
         "create or replace table savings_settings as select ?::boolean as interruptible_endpoints, "
-        "?::integer as commitment_lookback_days",
-        [savings.interruptible_endpoints, savings.commitment_lookback_days],
+        "?::integer as commitment_lookback_days, ?::integer as rightsizing_days, "
+        "?::double as rightsizing_peak_memory_below, ?::double as rightsizing_peak_utilization_below, "
+        "?::integer as endpoint_zero_traffic_hours, ?::integer as cold_storage_days",
+        [savings.interruptible_endpoints, savings.commitment_lookback_days, savings.rightsizing_days,
+         savings.rightsizing_peak_memory_below, savings.rightsizing_peak_utilization_below,
+         savings.endpoint_zero_traffic_hours, savings.cold_storage_days],
     )
 
 
