@@ -59,6 +59,8 @@ def test_an_a100_at_8_percent_memory_for_14_days_is_rightsized_from_the_ladder(c
     levers = dict(con.execute("select x_SavingsLever, sum(ConsumedQuantity) from int_savings_levers "
                               "where ResourceId = 'i-0quiet' group by 1").fetchall())
     assert levers == {"commitment": 264, "rightsizing": 72}
+    section = savings_section(con, "2026-W42")
+    assert "rightsizing" in section and "i-0quiet (p4d.24xlarge) never used more than 8 %" in section and "$1,186.89" in section
 
 
 def storage_day(bucket: str, day: dt.date, usage_type: str, amount: str, cost: str, unit: str = "GB-Mo") -> dict[str, str]:
@@ -99,6 +101,9 @@ def test_a_bucket_unread_for_60_days_is_tiered_and_a_read_heavy_one_is_not(con, 
     assert (name, weekly) == ("cold-archive", Decimal(61))
     assert explanation == ("cold-archive was not read for 60 days; its 6000 GB-months of Standard storage cost 138.00 this "
                            "week and would cost 75.00 as STANDARD_IA, plus 2.00 once to move its objects: 61.00 less")
+    assert_rows_within_spend(con, "2026-W44")
+    section = savings_section(con, "2026-W44")
+    assert "storage_tiering" in section and "cold-archive was not read for 60 days" in section and "$61.00" in section
 
 
 def cloudwatch_invocations(path, endpoint: str, days: int, busy_hours: range):
@@ -135,7 +140,11 @@ def savings_section(con, week: str) -> str:
     from finops.report.weekly import render
 
     page = render(con, week, ReportSettings()).html
-    return re.sub(r"<[^>]+>", " ", page[page.index("savings opportunities</h3>"):])
+    section = re.sub(r"<[^>]+>", " ", page[page.index("savings opportunities</h3>"):page.index("Training and inference")])
+    # finance reads it: no table or column names in the explanations
+    explanations = [e for (e,) in con.execute("select explanation from savings_opportunities where week = ?", [week]).fetchall()]
+    assert explanations and not [e for e in explanations if re.search(r"\b(int_\w+|\w+_(cost|savings|hours|pairs|gaps))\b", e)]
+    return section
 
 
 def assert_rows_within_spend(con, week: str) -> None:
@@ -211,6 +220,26 @@ def test_a_cross_region_pair_shows_with_its_dollars_and_co_location_where_the_te
     assert explanation == ("vision-data sent 500 GB from us-east-1 to us-west-2 this week, costing 10.00; vision also runs "
                            "compute in us-west-2: keeping the data and the compute in one region would save it")
     assert_rows_within_spend(con, "2026-W40")
+    section = savings_section(con, "2026-W40")
+    assert "data_transfer" in section and "vision-data sent 500 GB" in section
+
+
+def test_the_new_savings_settings_are_read_and_their_errors_name_the_key(tmp_path):
+    import pytest
+
+    from finops.config.file import load_savings
+    from finops.errors import FinopsError
+
+    config = tmp_path / "finops.toml"
+    config.write_text("[savings]\ncold_storage_days = 30\nrightsizing_peak_memory_below = 25\n", encoding="utf-8")
+    settings = load_savings(config)
+    assert (settings.cold_storage_days, settings.rightsizing_peak_memory_below, settings.rightsizing_days) == (30, 25.0, 14)
+    for body, message in (("cold_storage_days = 0", "savings.cold_storage_days must be a whole number of days, at least 1"),
+                          ("rightsizing_peak_utilization_below = 140", "savings.rightsizing_peak_utilization_below must be a percentage"),
+                          ("endpoint_zero_traffic_hours = 2.5", "savings.endpoint_zero_traffic_hours must be a whole number of hours")):
+        config.write_text(f"[savings]\n{body}\n", encoding="utf-8")
+        with pytest.raises(FinopsError, match=message):
+            load_savings(config)
 
 
 def test_a_volume_without_an_instance_in_its_zone_is_likely_unattached(con, tmp_path):
