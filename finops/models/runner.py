@@ -329,7 +329,7 @@ ATTRIBUTION_TABLES = {
     "attribution_workload_keys": "Tag keys that name a workload of a type (training, inference, ...), in priority order; from [attribution.workloads].",
     "attribution_shared_costs": "Which shared costs (support, tax, untagged_networking) are split across teams in proportion to their direct spend; from [attribution.shared_costs].",
     "idle_settings": "The idle-GPU thresholds in force, from [idle] of finops.toml or the defaults: an hour is idle when mean utilisation per GPU is below gpu_utilization_below percent (5), or when its endpoint had at most endpoint_invocations_per_day_at_most invocations that day (0).",
-    "savings_settings": "The savings settings in force, from [savings] of finops.toml or the defaults: whether real-time endpoints count as spot candidates (interruptible_endpoints, false) and the longest commitment look-back savings_opportunities shows (commitment_lookback_days, 60).",
+    "savings_settings": "The savings settings in force, from [savings] of finops.toml or the defaults: whether real-time endpoints count as spot candidates (interruptible_endpoints, false) the longest commitment look-back savings_opportunities shows (commitment_lookback_days, 60), and the rightsizing, endpoint and cold-storage thresholds (rightsizing_days 14, rightsizing_peak_memory_below 20, rightsizing_peak_utilization_below 40, endpoint_zero_traffic_hours 4, cold_storage_days 60).",
 }
 
 
