@@ -79,7 +79,7 @@ def endpoint_bill(tmp_path):
 def test_endpoints_are_spot_candidates_only_when_configured(con, tmp_path):
     finops.ingest_aws(con, endpoint_bill(tmp_path))
     assert con.execute("select * from spot_opportunities").fetchall() == []
-    assert con.execute("select * from savings_settings").fetchall() == [(False, 60)]
+    assert con.execute("select interruptible_endpoints, commitment_lookback_days from savings_settings").fetchall() == [(False, 60)]
     config = tmp_path / "finops.toml"
     config.write_text("[savings]\ninterruptible_endpoints = true\n", encoding="utf-8")
     finops.build(con, config=load_config(config))

@@ -53,14 +53,22 @@ class Idle:
 
 @dataclass
 class Savings:
-    """Which on-demand hours count as spot candidates, and which commitment look-back the savings
-    summary shows."""
+    """Which on-demand hours count as spot candidates, which commitment look-back the savings
+    summary shows, and the thresholds of the rightsizing, endpoint and storage levers."""
 
     interruptible_endpoints: bool = False  # real-time endpoints are spot candidates only when true
     commitment_lookback_days: int = 60  # the longest look-back savings_opportunities may use
+    rightsizing_days: int = 14  # days of GPU metrics a rightsizing needs, all under both peaks below
+    rightsizing_peak_memory_below: float = 20.0  # percent of GPU memory in use, at its peak
+    rightsizing_peak_utilization_below: float = 40.0  # percent, the busiest hour's mean per GPU
+    endpoint_zero_traffic_hours: int = 4  # shortest run of hours without invocations worth scaling away
+    cold_storage_days: int = 60  # days without reads before a bucket counts as cold
 
 
 COMMITMENT_LOOKBACKS = (7, 30, 60)
+# [savings] keys holding a whole number of days or hours at least 1, and those holding a percentage
+SAVINGS_COUNTS = {"rightsizing_days": "days", "endpoint_zero_traffic_hours": "hours", "cold_storage_days": "days"}
+SAVINGS_PERCENTAGES = ("rightsizing_peak_memory_below", "rightsizing_peak_utilization_below")
 
 
 def config_path(path: str | os.PathLike[str] | None = None) -> Path | None:
@@ -123,8 +131,17 @@ def parse_savings(chosen: Path, section: dict) -> Savings:
             if isinstance(value, bool) or value not in COMMITMENT_LOOKBACKS:
                 raise FinopsError(f"{chosen}: savings.{key} must be 7, 30 or 60 (days)")
             settings.commitment_lookback_days = value
+        elif key in SAVINGS_COUNTS:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise FinopsError(f"{chosen}: savings.{key} must be a whole number of {SAVINGS_COUNTS[key]}, at least 1")
+            setattr(settings, key, value)
+        elif key in SAVINGS_PERCENTAGES:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
+                raise FinopsError(f"{chosen}: savings.{key} must be a percentage above 0 and at most 100, e.g. 20")
+            setattr(settings, key, float(value))
         else:
-            raise FinopsError(f"{chosen}: unknown key savings.{key} (expected interruptible_endpoints or commitment_lookback_days)")
+            known = ", ".join(["interruptible_endpoints", "commitment_lookback_days", *SAVINGS_COUNTS, *SAVINGS_PERCENTAGES])
+            raise FinopsError(f"{chosen}: unknown key savings.{key} (expected one of {known})")
     return settings
 
 

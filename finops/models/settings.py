@@ -54,5 +54,7 @@ def write_idle_settings(con: duckdb.DuckDBPyConnection, idle: Idle) -> None:
 def write_savings_settings(con: duckdb.DuckDBPyConnection, savings: Savings) -> None:
     """One row, so the savings marts read the settings in force from SQL."""
     create_table(con, SAVINGS_SETTINGS, replace=True)
-    con.execute(f"insert into {SAVINGS_SETTINGS.name} values (?, ?)",
-                [savings.interruptible_endpoints, savings.commitment_lookback_days])
+    con.execute(f"insert into {SAVINGS_SETTINGS.name} values (?, ?, ?, ?, ?, ?, ?)",
+                [savings.interruptible_endpoints, savings.commitment_lookback_days, savings.rightsizing_days,
+                 savings.rightsizing_peak_memory_below, savings.rightsizing_peak_utilization_below,
+                 savings.endpoint_zero_traffic_hours, savings.cold_storage_days])

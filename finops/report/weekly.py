@@ -27,6 +27,10 @@ TREND_WEEKS = 8
 LABEL_COLUMNS = ("resource_name", "workload_name", "resource_id", "name")
 FIGURE_WORDS = ("idle_hours", "idle_share", "rule", "wasted", "saving", "coverage", "utili", "cost")
 MAX_FIGURES = 4
+# words a mart states for each row (savings_opportunities): what kind of saving, before the label, and
+# how sure and why, after the figures, so a reader sees the reasoning beside the dollars
+KIND_COLUMNS = ("kind",)
+REASON_COLUMNS = ("confidence", "explanation")
 
 QUERIES = {
     "headline": "select * from report_weekly_headline where week = $week",
@@ -226,7 +230,9 @@ def _optional_section(con: duckdb.DuckDBPyConnection, name: str, comment: str, w
         return None
     label = next((c for c in LABEL_COLUMNS if c in columns), next(c for c in columns if c != "week"))
     figures = [c for c in columns if c != label and any(word in c.lower() for word in FIGURE_WORDS)][:MAX_FIGURES]
-    shown = [label] + (["team"] if "team" in columns and label != "team" else []) + figures
+    shown = [c for c in KIND_COLUMNS if c in columns and c != label] + [label] + \
+        (["team"] if "team" in columns and label != "team" else []) + figures + \
+        [c for c in REASON_COLUMNS if c in columns and c not in figures]
     ranked = [c for c in figures if any(word in c.lower() for word in ("wasted", "saving"))] or \
         [c for c in figures if "cost" in c.lower()]
     where = "week = $week" + (f" and {sql_identifier(ranked[0])} > 0" if ranked else "")

@@ -217,8 +217,10 @@ IDLE_SETTINGS = Table(
 )
 SAVINGS_SETTINGS = Table(
     "savings_settings",
-    {"interruptible_endpoints": "BOOLEAN", "commitment_lookback_days": "INTEGER"},
-    "The savings settings in force, from [savings] of finops.toml or the defaults: whether real-time endpoints count as spot candidates (interruptible_endpoints, false) and the longest commitment look-back savings_opportunities shows (commitment_lookback_days, 60).",
+    {"interruptible_endpoints": "BOOLEAN", "commitment_lookback_days": "INTEGER", "rightsizing_days": "INTEGER",
+     "rightsizing_peak_memory_below": "DOUBLE", "rightsizing_peak_utilization_below": "DOUBLE",
+     "endpoint_zero_traffic_hours": "INTEGER", "cold_storage_days": "INTEGER"},
+    "The savings settings in force, from [savings] of finops.toml or the defaults: whether real-time endpoints count as spot candidates (interruptible_endpoints, false) the longest commitment look-back savings_opportunities shows (commitment_lookback_days, 60), and the rightsizing, endpoint and cold-storage thresholds (rightsizing_days 14, rightsizing_peak_memory_below 20, rightsizing_peak_utilization_below 40, endpoint_zero_traffic_hours 4, cold_storage_days 60).",
 )
 
 # `finops refresh` (finops/ops/refresh.py) creates it before its first email

@@ -1,6 +1,8 @@
 -- Every on-demand GPU usage row, assigned to the one savings lever that acts on it, so no hour is
--- counted by two opportunities: an idle hour (stop it: saves all of it), else a spot candidate
--- (interruptible work with a spot price), else commitment (what a Savings Plan would cover).
+-- counted by two opportunities: an idle hour (stop it: saves all of it), else an endpoint's hour
+-- without traffic (scale it away), else a week of a resource that uses a fraction of its GPUs (a
+-- smaller type), else a spot candidate (interruptible work with a spot price), else commitment
+-- (what a Savings Plan would cover).
 with usage as (
 
     -- what prices price: AWS bills instance hours of an instance type; GCP bills the GPU by its
@@ -31,6 +33,18 @@ idle_hours as (
 
 ),
 
+zero_traffic_hours as (
+
+    select resource_id, hour from int_endpoint_zero_traffic
+
+),
+
+rightsizing as (
+
+    select resource_id, week from int_gpu_rightsizing
+
+),
+
 spot_priced as (
 
     select distinct provider, on_demand_item from prices where price_kind = 'spot'
@@ -57,6 +71,8 @@ select
     usage.x_PricedHours,
     case
         when idle_hours.resource_id is not null then 'idle_gpu'
+        when zero_traffic_hours.resource_id is not null then 'endpoint_scaling'
+        when rightsizing.resource_id is not null then 'rightsizing'
         when usage.x_PricedHours is not null
          and spot_priced.on_demand_item is not null
          and (usage.x_WorkloadType in ('training', 'batch')
@@ -69,6 +85,12 @@ cross join settings
 left join idle_hours
     on idle_hours.resource_id = usage.ResourceId
    and idle_hours.hour = date_trunc('hour', usage.ChargePeriodStart)
+left join zero_traffic_hours
+    on zero_traffic_hours.resource_id = usage.ResourceId
+   and zero_traffic_hours.hour = date_trunc('hour', usage.ChargePeriodStart)
+left join rightsizing
+    on rightsizing.resource_id = usage.ResourceId
+   and rightsizing.week = strftime(usage.ChargePeriodStart, '%G-W%V')
 left join spot_priced
     on spot_priced.provider = usage.ProviderName
    and spot_priced.on_demand_item = usage.x_PricedItem

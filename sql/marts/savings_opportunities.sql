@@ -1,8 +1,11 @@
--- Every savings opportunity in dollars per month, one row per ISO week, kind and scope, with a line
--- a finance reader understands: spot for interruptible GPU work, idle GPUs, Savings Plans.
--- A week's figure becomes a monthly one at 730 / 168 (the week repeated for an average month).
--- No on-demand hour is counted twice (int_savings_levers gives each to one lever), so a week's
--- monthly_savings add up to that week's total.
+-- Every savings opportunity, one row per ISO week, kind and scope, with what it would have saved
+-- that week, a monthly figure and a line a finance reader understands: spot for interruptible GPU
+-- work, idle GPUs, Savings Plans, smaller GPU types, endpoints without traffic, cold buckets, likely
+-- unattached volumes, data sent away from its team's compute. A week's figure becomes a monthly one
+-- at 730 / 168 (the week repeated for an average month); the newer levers state one only for
+-- recurring opportunities (seen in at least 3 of the bill's last 4 weeks up to the row's).
+-- No on-demand hour or dollar is counted twice (int_savings_levers gives each GPU hour to one
+-- lever; the others act on their own charges), so a week's rows add up to that week's total.
 with spot as (
 
     select * from spot_opportunities
@@ -21,6 +24,36 @@ recommendations as (
 
 ),
 
+rightsizing as (
+
+    select * from gpu_rightsizing
+
+),
+
+scaling as (
+
+    select * from endpoint_traffic_gaps
+
+),
+
+tiering as (
+
+    select * from storage_tiering
+
+),
+
+volumes as (
+
+    select * from unattached_volumes
+
+),
+
+transfers as (
+
+    select * from data_transfer_pairs where colocate_region is not null
+
+),
+
 bill as (
 
     select strftime(max(ChargePeriodStart), '%G-W%V') as last_week from costs
@@ -35,6 +68,7 @@ spot_rows as (
         'job'                                                               as scope,
         workload_name                                                       as name,
         team,
+        cast(sum(spot_savings) as decimal(38, 10))                          as weekly_savings,
         cast(sum(spot_savings) * 730 / 168 as decimal(38, 10))              as monthly_savings,
         'medium'                                                            as confidence,
         format('{} ({}) ran {:.0f} on-demand hours on {}; at spot it would have cost {:.2f} less that week (needs checkpointing to survive interruptions)',
@@ -53,6 +87,7 @@ idle_rows as (
         coalesce(workload_type, 'resource')                                 as scope,
         coalesce(resource_name, resource_id)                                as name,
         team,
+        cast(wasted_cost as decimal(38, 10))                                as weekly_savings,
         cast(wasted_cost * 730 / 168 as decimal(38, 10))                    as monthly_savings,
         'high'                                                              as confidence,
         format('{} was idle {} of its {} billed hours this week, wasting {:.2f}: stop it when unused or downsize',
@@ -73,6 +108,7 @@ commitment_rows as (
         'family'                                                            as scope,
         plan                                                                as name,
         cast(null as varchar)                                               as team,
+        cast(monthly_savings * 168 / 730 as decimal(38, 10))                as weekly_savings,
         monthly_savings,
         case lookback_days when 60 then 'high' when 30 then 'medium' else 'low' end as confidence,
         explanation
@@ -84,6 +120,164 @@ commitment_rows as (
       and lookback_days <= savings_settings.commitment_lookback_days
     qualify row_number() over (partition by plan order by lookback_days desc) = 1
 
+),
+
+rightsizing_rows as (
+
+    select
+        week,
+        'rightsizing'                                                       as kind,
+        coalesce(workload_type, 'resource')                                 as scope,
+        coalesce(resource_name, resource_id)                                as name,
+        team,
+        rightsizing_savings                                                 as weekly_savings,
+        'medium'                                                            as confidence,
+        format('{} ({}) never used more than {:.0f} % of its GPU memory and {:.0f} % of its GPUs in {} days; {} ({}) would have cost {:.2f} less for its {:.0f} hours this week{}',
+               coalesce(resource_name, resource_id), instance_type, peak_memory_utilization, peak_gpu_utilization,
+               measured_days, smaller_instance_type, step, rightsizing_savings, hours,
+               coalesce('; or share each GPU as ' || mig_profile || ' MIG slices', ''))
+                                                                            as explanation
+    from rightsizing
+    where rightsizing_savings > 0
+
+),
+
+scaling_rows as (
+
+    select
+        week,
+        'endpoint_scaling'                                                  as kind,
+        'inference'                                                         as scope,
+        endpoint                                                            as name,
+        team,
+        cast(zero_traffic_cost as decimal(38, 10))                          as weekly_savings,
+        'medium'                                                            as confidence,
+        format('{} had no requests for {} of its {} billed hours this week (stretches up to {} hours), costing {:.2f}: scale it to zero when unused (serverless or asynchronous inference, or autoscaling to a minimum)',
+               endpoint, zero_traffic_hours, billed_hours, longest_zero_traffic_hours, zero_traffic_cost)
+                                                                            as explanation
+    from scaling
+    where zero_traffic_cost > 0
+
+),
+
+tiering_rows as (
+
+    select
+        week,
+        'storage_tiering'                                                   as kind,
+        'bucket'                                                            as scope,
+        bucket                                                              as name,
+        team,
+        tiering_savings                                                     as weekly_savings,
+        case when objects > 0 then 'medium' else 'low' end                  as confidence,
+        format('{} was not read for {} days; its {:.0f} GB-months of Standard storage cost {:.2f} this week and would cost {:.2f} as {}, plus {:.2f} once to move its objects: {:.2f} less',
+               bucket, days_unread, gb_months, EffectiveCost, target_cost, target_class, transition_cost, tiering_savings)
+                                                                            as explanation
+    from tiering
+    where tiering_savings > 0
+
+),
+
+volume_rows as (
+
+    select
+        week,
+        'unattached_volume'                                                 as kind,
+        'volume'                                                            as scope,
+        volume_id                                                           as name,
+        team,
+        cast(unattached_cost as decimal(38, 10))                            as weekly_savings,
+        'low'                                                               as confidence,
+        format('{} was billed {} hours this week with no instance running in its account and zone ({}), so it is likely unattached: snapshot and delete it to save {:.2f}',
+               volume_id, unattached_hours, availability_zone, unattached_cost)
+                                                                            as explanation
+    from volumes
+    where unattached_cost > 0
+
+),
+
+transfer_rows as (
+
+    select
+        week,
+        'data_transfer'                                                     as kind,
+        'resource'                                                          as scope,
+        resource_id                                                         as name,
+        team,
+        cast(EffectiveCost as decimal(38, 10))                              as weekly_savings,
+        'low'                                                               as confidence,
+        format('{} sent {:.0f} GB from {} to {} this week, costing {:.2f}; {} also runs compute in {}: keeping the data and the compute in one region would save it',
+               resource_id, gb, source_region, destination_region, EffectiveCost, team, colocate_region)
+                                                                            as explanation
+    from transfers
+    where EffectiveCost > 0
+
+),
+
+newer_rows as (
+
+    select * from rightsizing_rows
+    union all
+    select * from scaling_rows
+    union all
+    select * from tiering_rows
+    union all
+    select * from volume_rows
+    union all
+    select * from transfer_rows
+
+),
+
+bill_weeks as (
+
+    select week, row_number() over (order by week) as week_number
+    from (select distinct strftime(ChargePeriodStart, '%G-W%V') as week from costs) as weeks
+
+),
+
+numbered as (
+
+    select newer_rows.*, bill_weeks.week_number
+    from newer_rows
+    join bill_weeks on bill_weeks.week = newer_rows.week
+
+),
+
+recurrence as (
+
+    -- how many of the bill's last 4 weeks up to the row's have the same opportunity
+    select this_week.kind, this_week.scope, this_week.name, this_week.week, count(distinct earlier.week) as recent_weeks
+    from numbered as this_week
+    join numbered as earlier
+        on earlier.kind = this_week.kind
+       and earlier.scope = this_week.scope
+       and earlier.name = this_week.name
+       and earlier.week_number between this_week.week_number - 3 and this_week.week_number
+    group by this_week.kind, this_week.scope, this_week.name, this_week.week
+
+),
+
+recurring_rows as (
+
+    select
+        numbered.week,
+        numbered.kind,
+        numbered.scope,
+        numbered.name,
+        numbered.team,
+        numbered.weekly_savings,
+        case
+            when recurrence.recent_weeks >= 3 then cast(numbered.weekly_savings * 730 / 168 as decimal(38, 10))
+        end                                                                 as monthly_savings,
+        numbered.confidence,
+        numbered.explanation
+    from numbered
+    join recurrence
+        on recurrence.kind = numbered.kind
+       and recurrence.scope = numbered.scope
+       and recurrence.name = numbered.name
+       and recurrence.week = numbered.week
+
 )
 
 select * from spot_rows
@@ -91,3 +285,5 @@ union all
 select * from idle_rows
 union all
 select * from commitment_rows
+union all
+select * from recurring_rows
