@@ -39,21 +39,6 @@ MAX_FLAT_MODULES = 8
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 
-# Violations in the code when this test was written. strict=True: once fixed, the mark must go.
-LAYERING_VIOLATIONS = {
-    "finops/config/refresh.py": "config imports finops.warehouse.lock for DEFAULT_WAIT_SECONDS; "
-    "the constant belongs in config (or errors/resources), not above it",
-}
-# Being split by other engineers right now; strict=False so each test turns into a guard once they land.
-BEING_SPLIT = "being split by another engineer; this becomes a guard once the split lands"
-MODULE_LINES_BEING_SPLIT = {"finops/demo/generate.py"}
-FUNCTION_LINES_BEING_SPLIT = {"finops/demo/generate.py", "finops/cli/app.py"}
-FUNCTION_LINES_OFFENDERS = {
-    "finops/connectors/metrics.py": "_land_dcgm is over 80 lines; split it, then remove this mark",
-    "finops/demo/generate_gcp.py": "write_gcp_export is over 80 lines; split it, then remove this mark",
-}
-
-
 def package_modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
@@ -104,14 +89,7 @@ def finops_imports(path: Path) -> list[tuple[int, str]]:
     return [(line, name) for line, name in found if name == "finops" or name.startswith("finops.")]
 
 
-def _marked(path: Path, marks: dict[str, str], strict: bool) -> object:
-    key = relative(path)
-    if key in marks:
-        return pytest.param(path, id=key, marks=pytest.mark.xfail(strict=strict, reason=marks[key]))
-    return pytest.param(path, id=key)
-
-
-@pytest.mark.parametrize("path", [_marked(p, LAYERING_VIOLATIONS, strict=True) for p in package_modules()])
+@pytest.mark.parametrize("path", package_modules(), ids=relative)
 def test_rooms_import_only_rooms_below_them(path: Path) -> None:
     room = room_of(module_name(path))
     upward = [f"{relative(path)}:{line} ({room}) imports {name} ({room_of(name)})"
@@ -171,21 +149,13 @@ def test_few_modules_stay_flat_in_the_package() -> None:
     assert len(flat) <= MAX_FLAT_MODULES, f"{len(flat)} modules flat in finops/, move some into a room: {flat}"
 
 
-@pytest.mark.parametrize("path", [_marked(p, {k: BEING_SPLIT for k in MODULE_LINES_BEING_SPLIT}, strict=False)
-                                  for p in package_modules()])
+@pytest.mark.parametrize("path", package_modules(), ids=relative)
 def test_module_is_under_600_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines < MAX_MODULE_LINES, f"{relative(path)} has {lines} lines (limit {MAX_MODULE_LINES - 1})"
 
 
-def _function_marks(path: Path) -> object:
-    key = relative(path)
-    if key in FUNCTION_LINES_BEING_SPLIT:
-        return _marked(path, {key: BEING_SPLIT}, strict=False)
-    return _marked(path, FUNCTION_LINES_OFFENDERS, strict=True)
-
-
-@pytest.mark.parametrize("path", [_function_marks(p) for p in package_modules()])
+@pytest.mark.parametrize("path", package_modules(), ids=relative)
 def test_functions_are_at_most_80_lines(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     long = [f"{relative(path)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
