@@ -51,8 +51,8 @@ def ingest(provider: str, source: str, db: str) -> dict:
 def report(db: str) -> dict:
     """Render the weekly report of the latest complete week with data, as `finops report` does."""
     import finops
-    from finops.report.weekly import latest_week_with_data, render
     from finops.config import load_config
+    from finops.report.weekly import latest_week_with_data, render
 
     con = finops.connect(db, read_only=True)
     rows = con.execute("select count(*) from costs").fetchone()[0]

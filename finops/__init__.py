@@ -19,18 +19,18 @@ without it); ``finops.connect(path, settings=config.duckdb)`` its memory and thr
 
 __version__ = "0.1.0"
 
-from finops.config import Config, load_config  # noqa: E402
-from finops.errors import FinopsError, UsageError  # noqa: E402
-from finops.report.export import export_focus  # noqa: E402
-from finops.connectors.gcp import ingest_gcp  # noqa: E402
-from finops.connectors.ingest import ingest_aws, ingest_focus  # noqa: E402
-from finops.connectors.metrics import ingest_metrics  # noqa: E402
-from finops.connectors.pipeline import ingest  # noqa: E402
-from finops.connectors.registry import SOURCE_KINDS  # noqa: E402
-from finops.models.builder import build  # noqa: E402
-from finops.models.data_tests import run_tests  # noqa: E402
-from finops.warehouse.status import status  # noqa: E402
-from finops.warehouse.connection import connect, transaction  # noqa: E402
+from finops.config import Config, load_config
+from finops.connectors.gcp import ingest_gcp
+from finops.connectors.ingest import ingest_aws, ingest_focus
+from finops.connectors.metrics import ingest_metrics
+from finops.connectors.pipeline import ingest
+from finops.connectors.registry import SOURCE_KINDS
+from finops.errors import FinopsError, UsageError
+from finops.models.builder import build
+from finops.models.data_tests import run_tests
+from finops.report.export import export_focus
+from finops.warehouse.connection import connect, transaction
+from finops.warehouse.status import status
 
 __all__ = [
     "Config",

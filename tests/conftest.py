@@ -207,8 +207,8 @@ def exports(tmp_path_factory) -> dict[str, Path]:
 def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
     """The weekly report's every section for ``week``, money to the cent, less the ``ignore``d
     columns: what another engine's marts must reproduce."""
-    from finops.report.weekly import report_data
     from finops.config.report import ReportSettings
+    from finops.report.weekly import report_data
 
     data = report_data(con, week, ReportSettings())
 
@@ -294,11 +294,11 @@ def smtp_server(tmp_path, monkeypatch):
     logins: list[tuple[str, str]] = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+        async def handle_DATA(self, server, session, envelope):
             received.append(envelope.original_content)
             return "250 OK"
 
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+    def authenticator(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
         logins.append((auth_data.login.decode(), "ok" if ok else "refused"))
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself

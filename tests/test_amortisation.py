@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import finops
-
 from tests.conftest import cur_rows, write_cur_csv
 
 SP = "arn:aws:savingsplans::111122223333:savingsplan/3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"

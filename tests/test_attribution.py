@@ -8,7 +8,6 @@ import pytest
 
 import finops
 from finops.config import load_config
-
 from tests.conftest import cur_rows, write_cur_csv
 
 ACCOUNT = "444455556666"

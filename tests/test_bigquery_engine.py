@@ -15,7 +15,6 @@ from finops.engines import bigquery
 from finops.errors import FinopsError
 from finops.models.project import load_models
 from finops.report.weekly import latest_week_with_data
-
 from tests.conftest import report_figures
 
 EXPORT = "billing-proj.billing.gcp_billing_export_resource_v1_0123AB_456CD_789EF"
@@ -28,11 +27,11 @@ class Recorder:
         self.queries: list[str] = []
         self.loads: dict[str, bytes] = {}
 
-    def query(self, sql, job_config=None):  # noqa: ANN001, ARG002
+    def query(self, sql, job_config=None):
         self.queries.append(sql)
         return self
 
-    def load_table_from_file(self, handle, table, job_config=None):  # noqa: ANN001, ARG002
+    def load_table_from_file(self, handle, table, job_config=None):
         self.loads[table] = handle.read()
         return self
 
@@ -91,7 +90,7 @@ class Warehouse(Recorder):
         super().__init__()
         self.con, self.missing, self.table = con, missing, ""
 
-    def query(self, sql, job_config=None):  # noqa: ANN001, ARG002
+    def query(self, sql, job_config=None):
         self.queries.append(sql)
         self.table = re.fullmatch(r"select \* from `[\w.-]+\.(\w+)`", sql)[1]
         if self.table == self.missing:

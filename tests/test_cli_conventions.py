@@ -15,7 +15,6 @@ import pytest
 import finops
 from finops.cli.app import EXAMPLES, main, parser
 from finops.cli.output import cell, csv_text
-
 from tests.conftest import REAL_CUR, ROOT
 
 

@@ -10,7 +10,6 @@ import duckdb
 import pytest
 
 import finops
-
 from tests.conftest import FIXTURES, write_cur_csv
 from tests.test_amortisation import amortisation_delivery
 

@@ -9,7 +9,6 @@ import pytest
 
 import finops
 from finops.savings.commitments import recommend
-
 from tests.conftest import cur_rows, write_cur_csv
 from tests.test_spot_opportunities import P4D_ON_DEMAND, p4d_run
 

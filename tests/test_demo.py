@@ -9,7 +9,6 @@ import pytest
 
 import finops
 from finops.demo import generate
-
 from tests.conftest import snapshot
 
 

@@ -12,10 +12,9 @@ import pytest
 
 import finops
 from finops.cli.app import EXAMPLES, main, parser
-from finops.warehouse.columns.focus import FOCUS_COLUMNS
 from finops.models.project import load_models
 from finops.warehouse.catalog import relations
-
+from finops.warehouse.columns.focus import FOCUS_COLUMNS
 from tests.conftest import REAL_CUR, ROOT
 
 CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")

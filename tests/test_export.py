@@ -12,10 +12,8 @@ import duckdb
 import pytest
 
 import finops
-from finops.demo import generate
-from finops.demo import generate_gcp
+from finops.demo import generate, generate_gcp
 from finops.warehouse.columns.focus import FOCUS_COLUMNS
-
 from tests.conftest import REAL_CUR, ROOT, write_cur_csv
 from tests.test_amortisation import amortisation_delivery
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 import duckdb
 
 import finops
-
 from tests.conftest import FOCUS_SAMPLE, REAL_CUR, write_aws_focus_charge
 
 

@@ -15,7 +15,6 @@ import pytest
 import finops
 from finops.connectors import gcp
 from finops.demo.generate_gcp import BILLING_ACCOUNT, write_gcp_export
-
 from tests.conftest import snapshot
 
 CENT = Decimal("0.01")

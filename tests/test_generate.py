@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from finops.demo import generate
-from finops.warehouse.columns.cur import snake_case
 from finops.demo.generate import HOSTILE_TAG_VALUES, write_cur2, write_legacy_cur
+from finops.warehouse.columns.cur import snake_case
 
 ROWS = 2000
 PERIOD_START = "2026-10-01 00:00:00"

@@ -7,7 +7,6 @@ import duckdb
 
 import finops
 from finops.demo import generate
-
 from tests.conftest import cur_rows, write_aws_focus_charge, write_cur_csv
 
 COMPARED = (
@@ -155,7 +154,6 @@ def test_a_cur_arriving_after_the_focus_export_of_its_period_replaces_it(con, tm
 
 def test_idle_gpu_takes_in_metrics_loaded_after_the_bill(con, tmp_path):
     from finops.connectors.metrics import ingest_metrics
-
     from tests.test_metrics import week_bill, week_metrics
 
     idle = "select resource_id, hour, samples, is_idle, wasted_cost from idle_gpu order by all"

@@ -22,7 +22,6 @@ import finops
 from finops.connectors.sources import open_source
 from finops.errors import FinopsError
 from finops.warehouse.lock import lock_path, writer_lock
-
 from tests.conftest import cur_rows, free_port, write_cur_csv, write_legacy_delivery
 from tests.test_refresh import aws_source, write_config
 from tests.test_s3 import upload
@@ -200,13 +199,13 @@ class RefusingSmtp:
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("nobody"):
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):
         self.received.append((list(envelope.rcpt_tos), envelope.original_content))
         return "250 OK"
 

@@ -12,7 +12,6 @@ import pytest
 import finops
 from finops.config import load_config
 from finops.connectors.metrics import ingest_metrics
-
 from tests.conftest import FIXTURES, REAL_CUR, cur_rows, snapshot, write_cur_csv
 
 H100 = FIXTURES / "gpu-telemetry" / "nvidia-smi-h100-query.csv"

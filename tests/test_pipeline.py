@@ -20,7 +20,6 @@ from finops.connectors.pipeline import describe_results
 from finops.demo.generate_gcp import write_gcp_export
 from finops.errors import FinopsError, UsageError
 from finops.models import builder as models
-
 from tests.conftest import FIXTURES, FOCUS_SAMPLE, cur_rows, write_cur_csv, write_legacy_delivery
 
 H100 = FIXTURES / "gpu-telemetry" / "nvidia-smi-h100-query.csv"

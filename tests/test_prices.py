@@ -14,7 +14,6 @@ import pytest
 
 import finops
 from finops.savings.prices import Price, refresh_prices, store
-
 from tests.conftest import cur_rows, free_port, write_cur_csv
 from tests.test_gcp import FakeCatalog, catalog_sku
 from tests.test_spot_opportunities import P4D_ON_DEMAND, P4D_SPOT, p4d_run
@@ -127,7 +126,7 @@ def pricing_api():
     requests: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append({"target": self.headers["X-Amz-Target"], "signed": "Authorization" in self.headers, **body})
             if self.headers["X-Amz-Target"] != "AWSPriceListService.GetProducts":

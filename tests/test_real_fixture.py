@@ -7,7 +7,6 @@ from collections import Counter
 from decimal import Decimal
 
 import finops
-
 from tests.conftest import REAL_CUR
 
 

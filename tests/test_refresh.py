@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 import finops
+from finops.config import load_config
 from finops.demo import generate
 from finops.ops.init import TEMPLATE
 from finops.warehouse.lock import lock_path, writer_lock
-from finops.config import load_config
-
 from tests.conftest import ROOT, cur_rows, write_cur_csv
 
 

@@ -31,7 +31,6 @@ import pytest
 
 import finops
 from finops.demo import generate
-
 from tests.conftest import ROOT, cur_rows, free_port, snapshot, write_cur_csv
 from tests.test_refresh import aws_source, totals, write_config
 
@@ -225,7 +224,7 @@ class Smtp:
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):
         if self.mode == "refuse":
             return "451 4.3.0 mailbox busy, try again later"
         self.received.append(envelope.original_content)

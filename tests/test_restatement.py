@@ -6,7 +6,6 @@ import shutil
 from decimal import Decimal
 
 import finops
-
 from tests.conftest import cur_rows, write_cur_csv, write_legacy_delivery
 
 

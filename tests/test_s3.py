@@ -8,7 +8,6 @@ from pathlib import Path
 import boto3
 
 import finops
-
 from tests.conftest import cur_rows, write_legacy_delivery
 
 

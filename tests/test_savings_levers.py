@@ -10,9 +10,8 @@ import pytest
 
 import finops
 from finops.config import load_config
-from finops.errors import FinopsError
 from finops.connectors.metrics import ingest_metrics
-
+from finops.errors import FinopsError
 from tests.conftest import cur_rows, write_cur_csv
 from tests.test_attribution import sagemaker
 from tests.test_commitment_recommendations import START

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import finops
 from finops.connectors.metrics import ingest_metrics
-
 from tests.conftest import cur_rows, write_cur_csv
 from tests.test_attribution import sagemaker
 from tests.test_commitment_recommendations import START

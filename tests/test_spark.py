@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 import finops
+from finops.demo.generate import write_cur2, write_legacy_cur
 from finops.engines import spark as engine
 from finops.engines.readback import link_marts
 from finops.errors import FinopsError
-from finops.demo.generate import write_cur2, write_legacy_cur
 from finops.models.project import load_models
 from finops.report.weekly import latest_week_with_data
-
 from tests.conftest import report_figures
 from tests.test_s3 import upload
 

@@ -11,10 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import finops
+from finops.demo.generate_gcp import write_gcp_export
 from finops.engines import spark as engine
 from finops.errors import FinopsError
-from finops.demo.generate_gcp import write_gcp_export
-
 from tests.test_spark import cents
 
 ROWS = 2000  # as tests/test_spark.py

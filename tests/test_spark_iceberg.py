@@ -12,12 +12,12 @@ import duckdb
 import pytest
 
 import finops
+from finops.demo.generate import write_cur2
+from finops.demo.generate_gcp import BILLING_ACCOUNT, write_gcp_export
 from finops.engines import iceberg
 from finops.engines import spark as engine
 from finops.engines.compile import find_model
 from finops.errors import FinopsError
-from finops.demo.generate import write_cur2
-from finops.demo.generate_gcp import BILLING_ACCOUNT, write_gcp_export
 
 # the same month, totals and Spark session as tests/test_spark.py
 from tests.test_spark import COST_TOTALS, JOB_TOTALS, ROWS, TARGETS, TEAM_TOTALS, cents
@@ -45,7 +45,7 @@ def cur2(tmp_path_factory) -> Path:
     return root
 
 
-def iceberg_answers(target: iceberg.Target, queries=QUERIES, tables=TARGETS) -> dict[str, list[tuple]]:  # noqa: ANN001
+def iceberg_answers(target: iceberg.Target, queries=QUERIES, tables=TARGETS) -> dict[str, list[tuple]]:
     """The totals as an Iceberg reader sees them: each table's current snapshot, read by pyiceberg."""
     con = duckdb.connect()
     for name in tables:

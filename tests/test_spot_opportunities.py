@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import finops
-
 from tests.conftest import cur_rows, write_cur_csv
 
 P4D_ON_DEMAND, P4D_SPOT = Decimal("32.7726"), Decimal("11.4704")  # sql/seeds/instance_prices.csv, us-east-1
@@ -54,8 +53,8 @@ def test_price_table_has_every_kind_dated_and_sourced(con):
 
 
 def test_savings_opportunities_state_it_per_month_and_the_report_shows_it(con, tmp_path):
-    from finops.report.weekly import render
     from finops.config.report import ReportSettings
+    from finops.report.weekly import render
 
     finops.ingest_aws(con, write_cur_csv(tmp_path / "cur.csv", cur_rows(
         p4d_run("15", **{"lineItem/ResourceId": "i-0p4d", "resourceTags/user:job": "llm-pretrain",

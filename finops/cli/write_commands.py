@@ -15,7 +15,8 @@ from finops.errors import UsageError
 
 
 def ingest(ctx: Context) -> int:
-    from finops.connectors.pipeline import describe_results, ingest as ingest_kind
+    from finops.connectors.pipeline import describe_results
+    from finops.connectors.pipeline import ingest as ingest_kind
 
     args = ctx.args
     if not all(str(s).strip() for s in args.source):

@@ -37,6 +37,7 @@ from finops.config.refresh import (
 from finops.config.report import EmailSettings, ReportSettings, parse_email, parse_report
 from finops.errors import FinopsError, UsageError
 
+
 @dataclass
 class Config:
     """Every section of finops.toml, typed; ``path`` is the file read (None: defaults only)."""

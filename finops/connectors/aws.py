@@ -16,15 +16,15 @@ from pathlib import Path, PurePosixPath
 import duckdb
 
 from finops.connectors import focus as focus_connector
-from finops.warehouse.columns.cur import CUR_COLUMNS, LEGACY_MAP_PREFIXES, REQUIRED_COLUMNS, snake_case
-from finops.errors import FinopsError
-from finops.warehouse.loads import AWS_CUR
 from finops.connectors.loose import DATA_SUFFIXES, fingerprint, loose_deliveries
 from finops.connectors.readers import describe, diagnose, file_set, find_bad_value, original_headers
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
 from finops.connectors.sources import Source, SourceFile, open_source
 from finops.connectors.validation import check_landed
+from finops.errors import FinopsError
+from finops.warehouse.columns.cur import CUR_COLUMNS, LEGACY_MAP_PREFIXES, REQUIRED_COLUMNS, snake_case
 from finops.warehouse.connection import next_load_id, sql_identifier, sql_literal
+from finops.warehouse.loads import AWS_CUR
 
 LEGACY_PERIOD_DIR = re.compile(r"^(\d{8})-(\d{8})$")
 CUR2_PERIOD_DIR = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")

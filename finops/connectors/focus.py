@@ -13,15 +13,15 @@ from pathlib import Path
 
 import duckdb
 
-from finops.errors import FinopsError
-from finops.warehouse.columns.focus import FOCUS_COLUMNS, REQUIRED_FOCUS_COLUMNS
-from finops.warehouse.loads import FOCUS
 from finops.connectors.loose import loose_deliveries
 from finops.connectors.readers import FileSet, describe, diagnose, file_set, find_bad_value
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
 from finops.connectors.sources import open_source
 from finops.connectors.validation import check_landed
+from finops.errors import FinopsError
+from finops.warehouse.columns.focus import FOCUS_COLUMNS, REQUIRED_FOCUS_COLUMNS
 from finops.warehouse.connection import next_load_id, sql_identifier, sql_literal
+from finops.warehouse.loads import FOCUS
 
 SHAPE = "focus"
 MAP_TYPE = "MAP(VARCHAR, VARCHAR)"

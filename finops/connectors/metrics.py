@@ -24,10 +24,9 @@ from finops.config import Config
 from finops.connectors.cloudwatch import land_cloudwatch
 from finops.connectors.pipeline import ingest
 from finops.connectors.registry import Delivery, IngestOptions, Landed, Progress, SourceKind, register
-from finops.warehouse.loads import note_metrics_change
 from finops.errors import FinopsError
-from finops.warehouse.loads import LoadResult
 from finops.warehouse.connection import first_line, sql_literal
+from finops.warehouse.loads import LoadResult, note_metrics_change
 
 # nvidia-smi columns that name the machine, when a wrapper script logs one
 _RESOURCE_HEADERS = ("resource_id", "instance_id", "host", "hostname")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 
 from finops.connectors.currencies import ISO_4217
-from finops.errors import FinopsError
-from finops.warehouse.loads import LandingTable
 from finops.connectors.readers import FileSet
+from finops.errors import FinopsError
 from finops.warehouse.connection import sql_literal
+from finops.warehouse.loads import LandingTable
 
 
 def check_landed(

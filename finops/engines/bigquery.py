@@ -11,7 +11,6 @@ the seeds through ``load_table_from_file``: the client is the one boundary, inje
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 
@@ -20,12 +19,12 @@ import sqlglot
 from sqlglot import exp
 
 from finops.config import Config
-from finops.errors import FinopsError
-from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
-from finops.models.project import Model
-from finops.warehouse.connection import sql_identifier, transaction
 from finops.engines.compile import compile_model, compile_sql, is_table, select_models
 from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
+from finops.errors import FinopsError
+from finops.models.project import Model
+from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
+from finops.warehouse.connection import sql_identifier, transaction
 
 EXPORT = "gcp_billing_export"  # the export table's name in the SQL below until it is qualified
 DAY = "date(ChargePeriodStart)"
@@ -136,7 +135,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, client: object, dataset: str,
         for name, types in tables.items():
             try:
                 table = client.query(f"select * from `{dataset}.{name}`").result().to_arrow()
-            except Exception as exc:  # noqa: BLE001 -- google.api_core raises NotFound, Forbidden, BadRequest...
+            except Exception as exc:
                 raise FinopsError(f"{dataset}.{name}: cannot read it back from BigQuery: {_message(exc)}") from None
             table = table.cast(pa.schema([
                 f.with_type(pa.string()) if pa.types.is_decimal256(f.type) else f for f in table.schema
@@ -164,10 +163,10 @@ def load_inputs(client: object, dataset: str, models: list[Model], config: Confi
             for name in table_names(con):
                 path = Path(tmp) / f"{name}.csv"
                 con.execute(f"copy {name} to '{path}' (header)")
-                with io.open(path, "rb") as handle:
+                with open(path, "rb") as handle:
                     try:
                         client.load_table_from_file(handle, f"{dataset}.{name}", job_config=job).result()
-                    except Exception as exc:  # noqa: BLE001 -- google.api_core errors
+                    except Exception as exc:
                         raise FinopsError(f"{dataset}.{name}: BigQuery load failed: {_message(exc)}") from None
     finally:
         con.close()
@@ -176,7 +175,7 @@ def load_inputs(client: object, dataset: str, models: list[Model], config: Confi
 def _run(client: object, sql: str, what: str) -> None:
     try:
         client.query(sql).result()
-    except Exception as exc:  # noqa: BLE001 -- google.api_core raises NotFound, Forbidden, BadRequest...
+    except Exception as exc:
         raise FinopsError(f"{what} failed on BigQuery: {_message(exc)}") from None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,6 +20,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError, UnsupportedError
 from finops.errors import FinopsError
 from finops.models.project import Model, load_models
 from finops.resources import resource_dir
+
 
 @dataclass(frozen=True)
 class Macro:
@@ -100,7 +102,7 @@ def _expand(node: exp.Expression, table: tuple[Macro, ...], engine: str) -> exp.
         if _match(macro.pattern, node, bound):
             args = {name: _expand(value, table, engine) for name, value in bound.items()}
             body = sqlglot.parse_one(macro.template, read=engine)
-            return body.transform(lambda n: args[n.name].copy() if _is_placeholder(n) and n.name in args else n)
+            return body.transform(lambda n, args=args: args[n.name].copy() if _is_placeholder(n) and n.name in args else n)
     for key, value in list(node.args.items()):
         if isinstance(value, exp.Expression):
             node.set(key, _expand(value, table, engine))
@@ -140,7 +142,7 @@ def _printf_format(tree: exp.Expression) -> exp.Expression:
         args = list(call.expressions)
         position = iter(range(len(args)))
 
-        def printf(match: re.Match) -> str:
+        def printf(match: re.Match, args: list = args, position: Iterator[int] = position) -> str:
             if match[0] == "%":
                 return "%%"
             at = next(position)

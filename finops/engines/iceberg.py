@@ -58,7 +58,7 @@ def target(catalog_name: str | None, namespace: str) -> Target:
         config = Config()  # read now, not at pyiceberg's import: the environment may have changed since
         name = catalog_name or config.get_default_catalog_name()
         properties = config.get_catalog_config(name)
-    except Exception as exc:  # noqa: BLE001 -- a malformed .pyiceberg.yaml: YAML or pyiceberg's ValueError
+    except Exception as exc:
         raise FinopsError(f"--iceberg-catalog {name}: pyiceberg's configuration: {_message(exc)}") from None
     if not properties:
         raise FinopsError(
@@ -68,7 +68,7 @@ def target(catalog_name: str | None, namespace: str) -> Target:
     try:
         catalog = load_catalog(name, **properties)
         catalog.create_namespace_if_not_exists(namespace)
-    except Exception as exc:  # noqa: BLE001 -- pyiceberg, SQLAlchemy, boto3 and HTTP errors share no base
+    except Exception as exc:
         raise FinopsError(f"--iceberg-catalog {name}: {_message(exc)}") from None
     build_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     return Target(catalog, namespace, build_id)
@@ -135,7 +135,7 @@ def _table(target: Target, name: str, frame: DataFrame, partition_columns: tuple
     try:
         with table.update_schema() as update:
             update.union_by_name(schema)
-    except Exception as exc:  # noqa: BLE001 -- pyiceberg's ValidationError / ValueError on an incompatible type
+    except Exception as exc:
         raise FinopsError(
             f"iceberg table {target.namespace}.{name}: the model's columns no longer fit it: {_message(exc)}"
         ) from None

@@ -41,8 +41,8 @@ def link_parquet_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str | 
 def link_marts(con: duckdb.DuckDBPyConnection, built: list[Model], files: Callable[[str], str | list[str]]) -> None:
     """Every mart of ``built`` into ``con``, with the models' comments: a table as a view over its
     files (``files(name)``), a mart the engine keeps as a view (costs) as its own DuckDB SQL over those."""
-    from finops.models.docs import document
     from finops.engines.compile import is_table
+    from finops.models.docs import document
 
     link_parquet_tables(con, {m.name: files(m.name) for m in built if is_table(m)})
     for model in built:

@@ -29,8 +29,8 @@ def build_elsewhere(args: argparse.Namespace, config: Config) -> list[Model]:
         session = spark.session(args.spark_master, args.spark_warehouse, conf)
         built = spark.build(session, args.target_schema, source=args.source, targets=args.model, config=config, iceberg=iceberg)
         if args.db:
-            from finops.warehouse.connection import connect
             from finops.engines.readback import link_marts
+            from finops.warehouse.connection import connect
 
             with connect(args.db, settings=config.duckdb) as con:
                 link_marts(con, built, lambda name: current_files(iceberg, name) if iceberg
@@ -46,7 +46,7 @@ def build_elsewhere(args: argparse.Namespace, config: Config) -> list[Model]:
 
     try:
         client = client_library.Client(project=args.project)
-    except Exception as exc:  # noqa: BLE001 -- google.auth's DefaultCredentialsError and friends
+    except Exception as exc:
         raise FinopsError(f"--project {args.project}: no BigQuery client: {str(exc).splitlines()[0]}") from None
     dataset = f"{args.project}.{args.dataset}"
     built = bigquery.build(client, dataset, source=args.source, targets=args.model, config=config)

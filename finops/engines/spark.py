@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING
 import duckdb
 from sqlglot import exp
 
-from finops.connectors.aws import SHAPE_FOCUS, cur_select_list, detect_shape
 from finops.config import Config
-from finops.warehouse.columns.cur import REQUIRED_COLUMNS
-from finops.errors import FinopsError
+from finops.connectors.aws import SHAPE_FOCUS, cur_select_list, detect_shape
 from finops.connectors.gcp import GCP_EXPORT, check_required, normalised_select
 from finops.connectors.gcp import SHAPE as GCP_SHAPE
-from finops.warehouse.loads import AWS_CUR, LandingTable, periods_sql
-from finops.models.project import Model
 from finops.connectors.sources import open_source
-from finops.warehouse.connection import sql_literal
 from finops.engines.compile import compile_model, compile_sql, is_table, select_models
 from finops.engines.iceberg import Target, current_files, spark_path, write_table
 from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
+from finops.errors import FinopsError
+from finops.models.project import Model
+from finops.warehouse.columns.cur import REQUIRED_COLUMNS
+from finops.warehouse.connection import sql_literal
+from finops.warehouse.loads import AWS_CUR, LandingTable, periods_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -94,7 +94,7 @@ def register_tables(spark: SparkSession, schema: str, tables: dict[str, dict[str
         paths = [spark_path(f) for f in current_files(iceberg, table) or []] if iceberg else [table_path(spark, schema, table)]
         try:
             frame = spark.read.schema(ddl).parquet(*paths)
-        except Exception:  # noqa: BLE001 -- Spark's AnalysisException: no such path yet
+        except Exception:
             frame = spark.createDataFrame([], ddl)
         frame.createOrReplaceTempView(table)
 
@@ -123,7 +123,7 @@ def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceber
     reader = spark.read.options(recursiveFileLookup="true", pathGlobFilter="*.parquet", mergeSchema="true")
     try:
         files = reader.parquet(path)
-    except Exception as exc:  # noqa: BLE001 -- Spark raises its own AnalysisException for a missing path
+    except Exception as exc:
         raise FinopsError(
             f"{source}: no CUR Parquet files readable here (nor GCP billing export ones): {_first_message(exc)}"
         ) from None
@@ -137,7 +137,7 @@ def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceber
         # partitioned by account and period (GCP: usage day): the periods in this delivery are
         # replaced as units, every other one is kept
         replace_partitions(spark.sql(landing), schema, landed.table, (landed.account, landed.period_start), iceberg)
-    except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
+    except Exception as exc:
         raise FinopsError(f"{source}: landing on Spark failed: {_first_message(exc)}") from None
     log_load(spark, schema, landed, load_id, source, shape, iceberg)
 
@@ -196,7 +196,7 @@ def log_load(spark: SparkSession, schema: str, landed: LandingTable, load_id: in
     )
     try:
         replace_partitions(spark.sql(log), schema, "loads", LOADS_PARTITION_COLUMNS, iceberg)
-    except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
+    except Exception as exc:
         raise FinopsError(f"{source}: logging the load on Spark failed: {_first_message(exc)}") from None
 
 
@@ -204,8 +204,8 @@ def _has_filesystem(spark: SparkSession, scheme: str) -> bool:
     """Whether Spark's Hadoop can read ``scheme``:// (s3a needs hadoop-aws, which pyspark lacks)."""
     context = spark.sparkContext
     try:
-        context._jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(scheme, context._jsc.hadoopConfiguration())  # noqa: SLF001
-    except Exception:  # noqa: BLE001 -- py4j's Py4JJavaError wrapping UnsupportedFileSystemException
+        context._jvm.org.apache.hadoop.fs.FileSystem.getFileSystemClass(scheme, context._jsc.hadoopConfiguration())
+    except Exception:
         return False
     return True
 
@@ -260,7 +260,7 @@ def build(
                 spark.read.parquet(path).createOrReplaceTempView(model.name)
             else:
                 spark.sql(f"create or replace temp view {model.name} as\n{sql}")
-        except Exception as exc:  # noqa: BLE001 -- py4j/Spark errors have no common base worth naming
+        except Exception as exc:
             raise FinopsError(f"{model.path}: model {model.name} failed on Spark: {_first_message(exc)}") from None
     return models
 

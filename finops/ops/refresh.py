@@ -31,14 +31,14 @@ from pathlib import Path
 
 import duckdb
 
+from finops.config import Config, SourceSetting
 from finops.connectors.pipeline import ingest
+from finops.errors import FinopsError
 from finops.models import builder as models
 from finops.ops.check import run_checks
-from finops.errors import FinopsError
-from finops.config import Config, SourceSetting
-from finops.warehouse.storage import StorageError, write_text_atomically
 from finops.warehouse.connection import first_line, transaction
 from finops.warehouse.schema import SENT_REPORTS, create_table
+from finops.warehouse.storage import StorageError, write_text_atomically
 
 Log = Callable[[str], None]
 

@@ -23,10 +23,9 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from finops.config.report import EmailSettings
 from finops.errors import FinopsError, UsageError
 from finops.report.weekly import Report
-from finops.config.report import EmailSettings
-
 
 ADDRESS = re.compile(r"[^@\s\x00-\x1f\x7f<>,;\"]+@[^@\s\x00-\x1f\x7f<>,;\"]+")
 """A bare address, local@domain: no spaces, line breaks or list separators to smuggle in more."""

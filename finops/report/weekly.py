@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import jinja2
 
-from finops.errors import FinopsError, UsageError
 from finops.config.report import ReportSettings
+from finops.errors import FinopsError, UsageError
 from finops.resources import resource_dir
 from finops.warehouse.connection import sql_identifier
 

@@ -29,8 +29,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from finops.savings.gcp_catalog import fetch_prices
 from finops.resources import resource_dir
+from finops.savings.gcp_catalog import fetch_prices
 from finops.warehouse.connection import transaction
 from finops.warehouse.schema import REFRESHED_PRICES_COLUMNS
 

@@ -121,7 +121,8 @@ GPU_METRICS = Table(
     "GPU utilisation samples loaded with `finops ingest metrics` (nvidia-smi CSV logs, DCGM "
     "exporter scrapes, CloudWatch hourly averages): one row per resource, GPU and timestamp; a file loaded again replaces its rows.",
     {
-        "resource_id": "The instance, host or resource the samples belong to (--resource, a host column, the DCGM Hostname label, or the file name); matched to the bill's ResourceId or ResourceName.",
+        "resource_id": "The instance, host or resource the samples belong to (--resource, a host column, the DCGM Hostname label, or the file "
+            "name); matched to the bill's ResourceId or ResourceName.",
         "gpu_index": "GPU index on the machine (nvidia-smi index, DCGM gpu label).",
         "sampled_at": "Sample time, UTC.",
         "gpu_utilization": "GPU utilisation, percent (nvidia-smi utilization.gpu, DCGM_FI_DEV_GPU_UTIL, else 100 x DCGM_FI_PROF_SM_ACTIVE).",
@@ -213,14 +214,18 @@ ATTRIBUTION_SHARED_COSTS = Table(
 IDLE_SETTINGS = Table(
     "idle_settings",
     {"gpu_utilization_below": "DOUBLE", "endpoint_invocations_per_day_at_most": "BIGINT"},
-    "The idle-GPU thresholds in force, from [idle] of finops.toml or the defaults: an hour is idle when mean utilisation per GPU is below gpu_utilization_below percent (5), or when its endpoint had at most endpoint_invocations_per_day_at_most invocations that day (0).",
+    "The idle-GPU thresholds in force, from [idle] of finops.toml or the defaults: an hour is idle when mean utilisation per GPU is below "
+        "gpu_utilization_below percent (5), or when its endpoint had at most endpoint_invocations_per_day_at_most invocations that day (0).",
 )
 SAVINGS_SETTINGS = Table(
     "savings_settings",
     {"interruptible_endpoints": "BOOLEAN", "commitment_lookback_days": "INTEGER", "rightsizing_days": "INTEGER",
      "rightsizing_peak_memory_below": "DOUBLE", "rightsizing_peak_utilization_below": "DOUBLE",
      "endpoint_zero_traffic_hours": "INTEGER", "cold_storage_days": "INTEGER"},
-    "The savings settings in force, from [savings] of finops.toml or the defaults: whether real-time endpoints count as spot candidates (interruptible_endpoints, false) the longest commitment look-back savings_opportunities shows (commitment_lookback_days, 60), and the rightsizing, endpoint and cold-storage thresholds (rightsizing_days 14, rightsizing_peak_memory_below 20, rightsizing_peak_utilization_below 40, endpoint_zero_traffic_hours 4, cold_storage_days 60).",
+    "The savings settings in force, from [savings] of finops.toml or the defaults: whether real-time endpoints count as spot candidates "
+        "(interruptible_endpoints, false) the longest commitment look-back savings_opportunities shows (commitment_lookback_days, 60), and the "
+        "rightsizing, endpoint and cold-storage thresholds (rightsizing_days 14, rightsizing_peak_memory_below 20, rightsizing_peak_utilization_below "
+        "40, endpoint_zero_traffic_hours 4, cold_storage_days 60).",
 )
 
 # `finops refresh` (finops/ops/refresh.py) creates it before its first email

@@ -6,6 +6,7 @@ Results stream in as Arrow record batches, never as Python rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -86,7 +87,7 @@ def _run_query(client: object, location: str, sql: str, params: list | None = No
     if first is None:
         return None
 
-    def chain():
+    def chain() -> Iterator[pa.RecordBatch]:
         yield first
         yield from batches
 
@@ -103,7 +104,8 @@ def land_bigquery(con: duckdb.DuckDBPyConnection, location: str, client: object 
     if days is None:
         raise FinopsError(f"{location}: the table has no rows")
     con.register("_gcp_bq_days", days.read_all())
-    source_days = "select billing_account_id, cast(usage_day as timestamp) as usage_day, cast(max_export_time as timestamp) as max_export_time from _gcp_bq_days"
+    source_days = ("select billing_account_id, cast(usage_day as timestamp) as usage_day, "
+                   "cast(max_export_time as timestamp) as max_export_time from _gcp_bq_days")
     changed = changed_days(con, source_days)
     con.unregister("_gcp_bq_days")
     if changed == 0:

@@ -18,8 +18,8 @@ from finops.connectors.readers import FileSet
 from finops.connectors.registry import Delivery, Landed, Progress
 from finops.errors import FinopsError
 from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
-from finops.warehouse.loads import LandingTable, LoadResult
 from finops.warehouse.connection import first_line, next_load_id, sql_literal
+from finops.warehouse.loads import LandingTable, LoadResult
 
 SHAPE = "gcp-export"
 PROVIDER = "Google Cloud"
@@ -123,7 +123,7 @@ def _bad_value(inputs: list[ExportInput], exc: duckdb.Error) -> FinopsError:
     for source in inputs:
         if source.files.fmt == "avro":
             continue
-        for name, (path, kind) in FIELDS.items():
+        for path, kind in FIELDS.values():
             found = locate(source.types, path)
             if found is None or kind not in ("money", "ts") or found[1].id != "varchar":
                 continue

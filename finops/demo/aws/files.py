@@ -42,7 +42,7 @@ def copy_csv_gz(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
                     filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0
                 ) as gz:
                     shutil.copyfileobj(src, gz, 1 << 20)
-            except BaseException as exc:  # noqa: BLE001 -- re-raised in the caller's thread
+            except BaseException as exc:
                 errors.append(exc)
 
         worker = threading.Thread(target=pump, name="finops-gzip", daemon=True)

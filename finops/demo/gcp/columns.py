@@ -27,7 +27,8 @@ def export_query(fmt: str, *, detailed: bool, billing_account: str, currency: st
         "'ancestry_numbers': '/123456789012/' || p.number || '/'} as project"),
         "l.labels as labels",
         "l.system_labels as system_labels",
-        f"{{'location': {_REGION}, 'country': case when l.svc <> 'tax' then 'US' end, 'region': case when l.svc in ('compute', 'vertex') then 'us-central1' end, 'zone': l.zone}} as location",
+        f"{{'location': {_REGION}, 'country': case when l.svc <> 'tax' then 'US' end, "
+        "'region': case when l.svc in ('compute', 'vertex') then 'us-central1' end, 'zone': l.zone} as location",
     ]
     if detailed:
         columns.append("{'name': l.resource_name, 'global_name': l.resource_global_name} as resource")
@@ -38,7 +39,8 @@ def export_query(fmt: str, *, detailed: bool, billing_account: str, currency: st
         f"cast({conversion_rate} as double) as currency_conversion_rate",
         ("{'amount': l.u_amount, 'unit': nullif(l.unit, ''), 'amount_in_pricing_units': l.p_amount, "
         "'pricing_unit': nullif(l.pricing_unit, '')} as usage"),
-        f"[{{'id': c.id, 'full_name': c.full_name, 'type': c.type, 'name': c.name, 'amount': round(c.amount * {conversion_rate}, 6)}} for c in l.credits] as credits",
+        "[{'id': c.id, 'full_name': c.full_name, 'type': c.type, 'name': c.name, "
+        f"'amount': round(c.amount * {conversion_rate}, 6)}} for c in l.credits] as credits",
         f"{{'month': '{invoice_month}', 'publisher_type': 'GOOGLE'}} as invoice",
         "l.cost_type as cost_type",
         f"{{'instance_id': case when l.sku_description like 'Commitment%' then '{COMMITMENT_ID}' end}} as subscription",
