@@ -162,3 +162,12 @@ def test_functions_are_at_most_80_lines(path: Path) -> None:
             for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert not long, "functions over 80 lines:\n" + "\n".join(long)
+
+
+def test_every_registered_source_kind_is_documented() -> None:
+    from finops.connectors.registry import SOURCE_KINDS
+
+    cli_doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    undocumented = [kind for kind in SOURCE_KINDS if f"## finops ingest {kind}\n" not in cli_doc]
+    assert SOURCE_KINDS and not undocumented, f"source kinds without a section in docs/cli.md: {undocumented}"
+    assert all(kind.summary and kind.example.startswith(f"finops ingest {kind.name}") for kind in SOURCE_KINDS.values())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import finops
 from finops.models.project import load_models
 from finops.warehouse.catalog import columns_of, relations
@@ -98,20 +96,17 @@ def test_a_model_reads_landing_and_settings_tables_too():
     assert reads["stg_aws_cur"] == ["raw_aws_cur"]
 
 
-def test_parsed_dependencies_are_the_word_matches_less_their_false_edges():
-    """The word match of model names over the SQL that dependencies used to be found by, against
-    the parsed references: the only difference is a string literal, and the order is the same."""
+def test_every_model_comes_after_what_it_reads():
+    """Dependencies are the parsed table references: each is built before the model that reads it,
+    and a name that only appears as a CTE, a column or a string adds no edge (storage_tiering has a
+    column named costs; savings_opportunities labels rows 'idle_gpu')."""
     models = load_models()
     names = [m.name for m in models]
     for model in models:
-        text = re.sub(r"--[^\n]*", "", model.sql)
-        word_matches = [n for n in names if n != model.name and re.search(rf"\b{re.escape(n)}\b", text)]
-        false_edges = set(word_matches) - set(model.depends_on)
-        assert set(model.depends_on) <= set(word_matches), model.name
-        # savings_opportunities labels its idle rows 'idle_gpu' and reads idle_gpu_weekly, not idle_gpu
-        assert false_edges == ({"idle_gpu"} if model.name == "savings_opportunities" else set()), model.name
-        assert all(names.index(dep) < names.index(model.name) for dep in word_matches), model.name
-
+        assert all(names.index(dep) < names.index(model.name) for dep in model.depends_on), model.name
+    by_name = {m.name: m for m in models}
+    assert "costs" not in by_name["storage_tiering"].depends_on
+    assert "idle_gpu" not in by_name["savings_opportunities"].depends_on
 
 def test_every_relation_and_every_column_of_finops_tables_is_described(con):
     finops.ingest_aws(con, REAL_CUR)

@@ -253,7 +253,7 @@ def test_init_writes_a_template_that_loads(run, tmp_path, monkeypatch):
 @pytest.mark.parametrize(("body", "message"), [
     ('[sources.aws]\nkind = "aws"\nlocaton = "x"\n', "unknown key sources.aws.locaton"),
     ('[sources.aws]\nlocation = "x"\n', "sources.aws.kind is missing"),
-    ('[sources.aws]\nkind = "azure"\nlocation = "x"\n', "sources.aws.kind must be one of aws, gcp, focus, metrics"),
+    ('[sources.aws]\nkind = "azure"\nlocation = "x"\n', "sources.aws.kind must be one of aws, focus, gcp, metrics"),
     ('[duckdb]\nthreads = "4"\n', "duckdb.threads must be a whole number"),
     ('[refresh]\nlock_wait_seconds = "soon"\n', "refresh.lock_wait_seconds must be a number"),
     ('[refesh]\n', "unknown key refesh"),
@@ -273,7 +273,7 @@ def test_a_missing_config_file_is_named(run, tmp_path, monkeypatch):
 
 def test_duckdb_settings_are_applied(tmp_path, monkeypatch):
     write_config(tmp_path, monkeypatch, '[duckdb]\nmemory_limit = "512MB"\nthreads = 2\n')
-    con = finops.connect(tmp_path / "w.duckdb")
+    con = finops.connect(tmp_path / "w.duckdb", settings=finops.load_config().duckdb)
     assert con.execute("select current_setting('threads')").fetchone()[0] == 2
     assert con.execute("select current_setting('memory_limit')").fetchone()[0] in ("488.2 MiB", "512.0 MB")
     con.close()

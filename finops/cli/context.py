@@ -25,7 +25,7 @@ class Context:
         """finops.toml, read at most once per command, and only by commands that need it."""
         from finops.connectors.registry import SOURCE_KINDS
 
-        return load_config(self.args.config, source_kinds=SOURCE_KINDS)
+        return load_config(self.args.config, source_kinds=sorted(SOURCE_KINDS))
 
     @property
     def db(self) -> Path:

@@ -75,6 +75,7 @@ def build_parser(commands: Iterable[Command], groups: Iterable[Group]) -> argpar
                 group_parser = top.add_parser(group, help=info.summary, description=info.summary,
                                               epilog=_epilog(info.example),
                                               formatter_class=argparse.RawDescriptionHelpFormatter)
+                global_options(group_parser, defaults=False)
                 children[group] = group_parser.add_subparsers(dest="action", metavar=info.metavar, required=True)
             parent = children[group]
         sub = parent.add_parser(command.path[-1], help=command.summary, description=command.summary,

@@ -57,7 +57,7 @@ def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> Non
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        con.execute(f"copy ({sql}) to {sql_literal(temporary)} (format parquet, compression zstd)")
+        con.execute(f"copy ({sql}) to {sql_literal(temporary)} (format parquet, compression zstd, use_tmp_file false)")
         os.replace(temporary, target)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)

@@ -24,7 +24,7 @@ from finops.config import Config
 from finops.connectors.cloudwatch import land_cloudwatch
 from finops.connectors.pipeline import ingest
 from finops.connectors.registry import Delivery, IngestOptions, Landed, Progress, SourceKind, register
-from finops.errors import FinopsError
+from finops.errors import FinopsError, UsageError
 from finops.warehouse.connection import first_line, sql_literal
 from finops.warehouse.loads import LoadResult, note_metrics_change
 
@@ -89,6 +89,8 @@ def describe_samples(result: LoadResult) -> list[str]:
 def _files(sources: list[str | os.PathLike[str]]) -> list[Path]:
     files: list[Path] = []
     for source in sources:
+        if not str(source).strip():  # Path("") is the current directory, which nobody means to ingest
+            raise UsageError("no source given: name a directory, a file or cloudwatch://REGION")
         path = Path(source)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
