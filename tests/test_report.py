@@ -20,6 +20,7 @@ from finops.config import load_config
 from finops.config.report import ReportSettings
 from finops.demo import generate
 from finops.errors import FinopsError
+from finops.report import wording
 from finops.report.weekly import last_complete_week, latest_week_with_data, money, render, report_data
 from tests.conftest import cur_rows, write_cur_csv
 
@@ -92,7 +93,8 @@ def test_each_section_shows_the_rows_its_mart_holds(con):
     report = render(con, WEEK, settings)
     page = report.html
     shown = {
-        "breakdown": [r["name"].replace("_", " ") for rows in data["breakdown"].values() for r in rows],
+        "breakdown": [wording.workload(r["name"]) if r["dimension"] == "workload_type" else r["name"]
+                      for rows in data["breakdown"].values() for r in rows],
         "movers": [r["workload_name"] for r in data["movers"]],
         "training": [r["training_job"] for r in data["training"]],
         "endpoints": [r["endpoint"] for r in data["endpoints"]],
@@ -103,6 +105,10 @@ def test_each_section_shows_the_rows_its_mart_holds(con):
         assert names, f"{section}: the generated week should have rows"
         for name in names:
             assert html.escape(name) in page, f"{section}: {name} missing"
+    # the untagged resources to tag: as many as the mart holds for the week, up to top, largest first
+    (untagged,) = con.execute("select count(*) from report_unallocated where week = ?", [WEEK]).fetchall()[0]
+    assert len(data["unallocated"]) == min(untagged, settings.top)
+    assert all(html.escape(r["resource_name"]) in page for r in data["unallocated"])
     # each breakdown dimension sums to the headline; movers are tiered by the configured thresholds
     for rows in data["breakdown"].values():
         assert sum(r["EffectiveCost"] for r in rows) == data["headline"]["EffectiveCost"]
@@ -120,7 +126,10 @@ def test_tag_values_are_escaped_nothing_external_and_small(con):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report.html
     assert "<script" not in report.html.lower()
     assert "<style" not in report.html.lower()  # inlined: Gmail drops style blocks
-    assert not re.search(r"://|<link|@import|url\(|<img|<iframe|<object", report.html, flags=re.I)
+    assert not re.search(r"://|<link|@import|url\(|<iframe|<object", report.html, flags=re.I)
+    # one picture, inside the file: a data URI in the saved page, a cid: part in the email
+    assert re.findall(r'<img src="([a-z]+:)', report.html) == ["data:"]
+    assert re.findall(r'<img src="([a-z]+:)', report.email_html) == ["cid:"]
     assert 'style="' in report.html and 'width="600"' in report.html
     assert len(report.html.encode()) < 100_000
     assert SCRIPT in report.text  # the plain-text part is not HTML: shown as typed
@@ -162,7 +171,7 @@ def test_optional_sections_appear_once_their_mart_exists(tmp_path):
         "('2026-W42', 'i-elsewhen', 1.0, 0.1, 9.99::decimal(38, 10))) t(week, resource_id, idle_hours, idle_share, wasted_cost)")
     con.execute("comment on table idle_gpu_test is 'Idle means under 5 % utilisation for an hour.'")
     page = render(con, WEEK, ReportSettings()).html
-    assert "Idle GPUs" in page and "Savings opportunities" not in page
+    assert "Idle GPUs" in page and "Ways to save" not in page
     assert "i-idle1" in page and "$123.45" in page and "80 %" in page and "under 5 % utilisation" in page
     assert "i-elsewhen" not in page
     assert page.index("Top movers") < page.index("Idle GPUs") < page.index("Training and inference")
@@ -314,4 +323,5 @@ def test_email_through_amazon_ses(run, warehouse, tmp_path, monkeypatch):
     assert len(sent) == 1 and "finance@example.com" in sent[0]["destinations"]
     message = email.message_from_string(sent[0]["raw_data"], policy=email.policy.default)
     assert message["Subject"].startswith("ML cloud cost W43: $")
-    assert {part.get_content_type() for part in message.walk()} == {"multipart/alternative", "text/plain", "text/html"}
+    assert {part.get_content_type() for part in message.walk()} == {"multipart/alternative", "text/plain", "multipart/related",
+                                                                     "text/html", "image/png"}

@@ -1,6 +1,6 @@
 -- The untagged resources of each week, largest first: what to tag so their spend finds its team.
 -- A resource counts when no team tag claims it (x_Team 'unallocated'); charges without a resource
--- (tax, support, fees) cannot be tagged and are left out.
+-- (tax, support, fees) and unused commitments cannot be tagged and are left out.
 with untagged as (
 
     select
@@ -12,7 +12,7 @@ with untagged as (
         x_WorkloadType                          as workload_type,
         EffectiveCost
     from allocated_costs
-    where x_Team = 'unallocated' and ResourceId is not null and ChargeCategory = 'Usage'
+    where x_Team = 'unallocated' and ResourceId is not null and ChargeCategory = 'Usage' and x_RowKind = 'line_item'
 
 )
 
