@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -227,6 +228,8 @@ def test_report_and_email_settings(tmp_path, monkeypatch):
 
 
 def test_email_arrives_with_text_html_and_every_inline_image(run, warehouse, tmp_path, monkeypatch, smtp_server):
+    from PIL import Image
+
     port, received, logins = smtp_server
     shutil.copy(warehouse, tmp_path / "test.duckdb")
     config = tmp_path / "finops.toml"
@@ -242,13 +245,30 @@ def test_email_arrives_with_text_html_and_every_inline_image(run, warehouse, tmp
     assert message["Subject"].startswith("ML cloud cost W43: $")
     assert message["To"] == "finance@example.com, cto@example.com"
     assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "multipart/related"]
     text = message.get_body(("plain",)).get_content()
     page = message.get_body(("html",)).get_content()
     assert "This week:" in text and 'id="headline"' in page
     assert f"This week:          {headline_of(page)}" in text
     parts = {part.get("Content-ID", "").strip("<>"): part for part in message.walk()}
-    for cid in re.findall(r'cid:([^"\')\s]+)', page):
+    cids = re.findall(r'cid:([^"\')\s]+)', page)
+    assert cids == ["spend-by-workload"]
+    for cid in cids:
         assert cid in parts and parts[cid].get_content_type() == "image/png"
+        chart = Image.open(io.BytesIO(parts[cid].get_content()))
+        chart.load()  # decodes
+        assert chart.size == (552, 250)
+    assert re.search(r'<img src="cid:spend-by-workload"[^>]* alt="Spend per week from 2026-W32 to 2026-W43, stacked by workload', page)
+    # the text part has each section's headline figures: savings, idle GPUs, the untagged total
+    data = report_data(finops.connect(tmp_path / "test.duckdb", read_only=True), WEEK, ReportSettings())
+    for section in data["savings"] + data["idle_gpus"]:
+        if section["total"] is not None:
+            assert f"{section['title']}: " in text and money(section["total"]) in text
+        for row in section["rows"]:
+            assert row[section["label"]] in text
+    assert data["savings"] and data["savings"][0]["rows"], "the generated week should have savings"
+    assert f"Unallocated spend: {money(data['unallocated_total']['EffectiveCost'])}" in text
+    assert len(received[0]) < 100_000
 
     monkeypatch.setenv("FINOPS_SMTP_PASSWORD", "wrong")
     code, _, err = run("email", "--week", WEEK, "--to", "finance@example.com")
@@ -283,15 +303,44 @@ def test_headless_chromium_renders_the_saved_report(con, tmp_path):
                               capture_output=True, text=True, timeout=120)
 
     shot = tmp_path / "report.png"
-    result = chromium("--window-size=640,1400", f"--screenshot={shot}", profile="shot")
+    result = chromium("--window-size=600,1400", f"--screenshot={shot}", profile="shot")
     assert shot.exists(), result.stderr[-2000:]
     image = Image.open(shot).convert("RGB")
-    assert image.size == (640, 1400)
+    assert image.size == (600, 1400)
     colours = image.getcolors(maxcolors=1 << 16)
     assert colours is None or len(colours) > 20, "the page rendered blank"
-    dom = chromium("--dump-dom", profile="dom").stdout
+    shutil.copy(shot, Path("/tmp") / "finops-report-600px.png")  # to look at by hand
+    # every money and team cell on one line at 600 px, and nothing wider than the page
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", LAYOUT_CHECK + "</body>"), encoding="utf-8")
+    dom = chromium("--window-size=600,1400", "--dump-dom", profile="dom").stdout
     headline = money(week_cost(con, WEEK))
     assert headline_of(dom) == headline
+    check = re.search(r'id="layout-check">cells=(\d+) wrapped=(\d+) width=(\d+)<', dom)
+    assert check, dom[-2000:]
+    cells, wrapped, width = map(int, check.groups())
+    assert cells > 50 and wrapped == 0, re.findall(r'<td[^>]*data-wrapped[^>]*>[^<]*', dom)
+    assert width <= 600
+    data = report_data(con, WEEK, ReportSettings())
+    for figure in (data["headline"]["month_forecast"], data["unallocated_total"]["EffectiveCost"],
+                   *(s["total"] for s in data["savings"] if s["total"] is not None)):
+        assert money(figure) in dom
+
+
+# marks each money or no-wrap cell whose text the browser laid out on more than one line
+LAYOUT_CHECK = """<script>
+document.addEventListener("DOMContentLoaded", function () {
+  var cells = document.querySelectorAll("td.num, td.nowrap"), wrapped = 0;
+  cells.forEach(function (td) {
+    var range = document.createRange(); range.selectNodeContents(td);
+    var lines = new Set(Array.from(range.getClientRects()).filter(function (r) { return r.width > 0; })
+                        .map(function (r) { return Math.round(r.bottom); }));
+    if (lines.size > 1) { td.setAttribute("data-wrapped", "yes"); wrapped++; }
+  });
+  var out = document.createElement("div"); out.id = "layout-check";
+  out.textContent = "cells=" + cells.length + " wrapped=" + wrapped + " width=" + document.documentElement.scrollWidth;
+  document.body.appendChild(out);
+});
+</script>"""
 
 
 def test_email_through_amazon_ses(run, warehouse, tmp_path, monkeypatch):

@@ -9,8 +9,14 @@ come from ``report_breakdown`` (and ``budgets`` when it exists); this module onl
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL.ImageDraw import ImageDraw
+    from PIL.ImageFont import FreeTypeFont
 
 WIDTH, HEIGHT = 552, 250
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 52, 540, 12, 178
@@ -49,7 +55,7 @@ class ChartData:
 OTHERS = "everything else"
 
 
-def draw(data: ChartData, label: dict[str, str], axis_money) -> bytes:
+def draw(data: ChartData, label: dict[str, str], axis_money: Callable[[Decimal], str]) -> bytes:
     """The chart as PNG bytes; ``label`` words each category, ``axis_money`` formats axis amounts."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -85,7 +91,7 @@ def draw(data: ChartData, label: dict[str, str], axis_money) -> bytes:
     return buffer.getvalue()
 
 
-def _budget_line(pen, data: ChartData, slot: float, y) -> None:
+def _budget_line(pen: ImageDraw, data: ChartData, slot: float, y: Callable[[Decimal], float]) -> None:
     """A dashed line at each week's budget, where the week has one."""
     for i, week in enumerate(data.weeks):
         if week in data.budget:
@@ -94,7 +100,7 @@ def _budget_line(pen, data: ChartData, slot: float, y) -> None:
                 pen.line([(x, level), (min(x + 3, left + slot), level)], fill=BUDGET_COLOUR, width=2)
 
 
-def _legend(pen, font, names: list[str], budget: bool) -> None:
+def _legend(pen: ImageDraw, font: FreeTypeFont, names: list[str], budget: bool) -> None:
     """Colour keys under the plot, wrapped onto as many rows as they need."""
     x, row = PLOT_LEFT, PLOT_BOTTOM + 24
     keys = [(COLOURS[i], name, False) for i, name in enumerate(names)] + ([(BUDGET_COLOUR, "budget", True)] if budget else [])
