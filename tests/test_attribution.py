@@ -87,12 +87,58 @@ def test_endpoints_notebooks_storage_transfer(attributed):
     ).fetchall()
     assert kinds == [
         ("data_transfer", "AWS Data Transfer", "unallocated", Decimal("9"), 0),
+        ("gpu_compute", "i-0bbb", "unallocated", Decimal("1.006"), Decimal(1)),  # an untagged GPU instance, by its id
         ("notebook", "alice-nb", "unallocated", Decimal("0.74"), Decimal(1)),
-        ("other", "Tax", "unallocated", Decimal("30"), 0),
-        ("other", "i-0bbb", "unallocated", Decimal("1.006"), Decimal(1)),  # an untagged GPU instance, by its id
         ("storage", "training-data", "data-eng", Decimal("11.5"), 0),
         ("storage", "vol-0ccc", "unallocated", Decimal("8"), 0),
+        ("tax", "Tax", "unallocated", Decimal("30"), 0),
     ]
+
+
+def untagged_week() -> list[dict[str, str]]:
+    """A week of spend no tag claims: what each line is, not "other"."""
+    def ec2(usage_type: str, cost: str, resource: str, **extra: str) -> dict[str, str]:
+        return {"lineItem/UsageType": usage_type, "lineItem/UnblendedCost": cost, "pricing/publicOnDemandCost": cost,
+                "lineItem/ResourceId": resource, **extra}
+
+    return cur_rows(
+        ec2("USW2-BoxUsage:g5.xlarge", "1.006", "i-0gpu", **{"resourceTags/user:Name": "gpu-scratch"}),
+        ec2("USW2-BoxUsage:m5.large", "0.096", "i-0cpu", **{"product/instanceType": "m5.large"}),
+        ec2("USW2-NatGateway-Hours", "0.045", "arn:aws:ec2:us-west-2:444455556666:natgateway/nat-0a",
+            **{"product/instanceType": ""}),
+        ec2("USW2-NatGateway-Bytes", "0.45", "arn:aws:ec2:us-west-2:444455556666:natgateway/nat-0a",
+            **{"product/instanceType": "", "pricing/unit": "GB", "lineItem/UsageAmount": "10"}),
+        ec2("USW2-LoadBalancerUsage", "0.0225", "arn:aws:elasticloadbalancing:us-west-2:444455556666:loadbalancer/app/web/1",
+            **{"lineItem/ProductCode": "AWSELB", "product/ProductName": "Elastic Load Balancing", "product/instanceType": ""}),
+        ec2("CW:MetricMonitorUsage", "3.00", "", **{"lineItem/ProductCode": "AmazonCloudWatch",
+            "product/ProductName": "AmazonCloudWatch", "product/instanceType": "", "pricing/unit": "Metrics"}),
+        ec2("Dollar", "100.00", "", **{"lineItem/ProductCode": "AWSSupportBusiness", "lineItem/LineItemType": "Fee",
+            "product/ProductName": "AWS Support (Business)", "product/instanceType": "", "product/sku": ""}),
+    )
+
+
+def test_untagged_spend_is_split_by_what_it_is_and_listed_to_tag(con, tmp_path):
+    finops.ingest_aws(con, write_cur_csv(tmp_path / "u" / "cur.csv", untagged_week()))
+    kinds = con.execute("select workload_type, workload_name, sum(EffectiveCost) from workload_costs "
+                        "group by all order by 1, 2").fetchall()
+    assert kinds == [
+        ("cpu_compute", "i-0cpu", Decimal("0.096")),
+        ("gpu_compute", "gpu-scratch", Decimal("1.006")),  # named by its Name tag
+        ("load_balancer", "1", Decimal("0.0225")),
+        ("monitoring", "AmazonCloudWatch", Decimal("3")),
+        ("nat_gateway", "nat-0a", Decimal("0.495")),
+        ("support", "AWS Support (Business)", Decimal("100")),
+    ]
+    listed = con.execute("select week, resource_id, resource_name, workload_type, EffectiveCost "
+                         "from report_unallocated order by EffectiveCost desc").fetchall()
+    assert listed == [  # support and CloudWatch have no resource to tag
+        ("2026-W40", "i-0gpu", "gpu-scratch", "gpu_compute", Decimal("1.006")),
+        ("2026-W40", "arn:aws:ec2:us-west-2:444455556666:natgateway/nat-0a", "nat-0a", "nat_gateway", Decimal("0.495")),
+        ("2026-W40", "i-0cpu", "i-0cpu", "cpu_compute", Decimal("0.096")),
+        ("2026-W40", "arn:aws:elasticloadbalancing:us-west-2:444455556666:loadbalancer/app/web/1", "1",
+         "load_balancer", Decimal("0.0225")),
+    ]
+    assert finops.run_tests(con) == []
 
 
 def test_nothing_lost_or_double_counted(attributed):

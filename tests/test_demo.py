@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 from decimal import Decimal
 
 import duckdb
@@ -9,16 +13,44 @@ import pytest
 
 import finops
 from finops.demo import generate
-from tests.conftest import snapshot
+from tests.conftest import ROOT, snapshot
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
+    """`finops demo` run as a new user would, in a git checkout (with the project's .gitignore)."""
     from finops.cli.app import main
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    assert main(["demo", "--db", str(path), "-q"]) == 0
-    return path
+    checkout = tmp_path_factory.mktemp("demo")
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    shutil.copy(ROOT / ".gitignore", checkout / ".gitignore")
+    here = os.getcwd()
+    os.chdir(checkout)
+    try:
+        assert main(["demo", "-q"]) == 0
+    finally:
+        os.chdir(here)
+    return checkout / "finops-demo.duckdb"
+
+
+def test_demo_leaves_nothing_untracked_and_prints_what_status_counts(demo_db, capsys):
+    from finops.cli.app import main
+
+    untracked = subprocess.run(["git", "status", "--porcelain"], cwd=demo_db.parent, capture_output=True,
+                               text=True, check=True).stdout
+    assert untracked == "?? .gitignore\n"  # only the file this test copied in
+    assert main(["demo", "--db", str(demo_db)]) == 0
+    demo = capsys.readouterr().out
+    assert main(["status", "--db", str(demo_db)]) == 0
+    status = capsys.readouterr().out
+    for period, rows in (("2026-09", "15,694"), ("2026-10", "15,698"), ("2023-11", "1,281")):
+        assert re.search(rf"{period} .* {rows} ", demo) and re.search(rf"{period} .* {rows} ", status)
+
+
+def test_demo_bills_have_no_hostile_tag_values(demo_db):
+    con = finops.connect(demo_db, read_only=True)
+    values = {v for (v,) in con.execute("select distinct unnest(map_values(Tags)) from costs").fetchall()}
+    assert values and not values & set(generate.HOSTILE_TAG_VALUES)
 
 
 def test_demo_loads_three_periods_that_reconcile(demo_db):
@@ -89,11 +121,9 @@ def test_generated_restatement_replaces_the_period(con, tmp_path, writer):
 
 
 def test_demo_writes_the_report_of_its_last_complete_week(demo_db):
-    import re
-
     from finops.report.weekly import money
 
-    page = demo_db.with_name("demo-report-2026-W43.html").read_text(encoding="utf-8")
+    page = demo_db.with_name("finops-demo-report-2026-W43.html").read_text(encoding="utf-8")
     con = finops.connect(demo_db, read_only=True)
     (total,) = con.execute("select sum(EffectiveCost) from costs where ChargePeriodStart >= '2026-10-19' "
                            "and ChargePeriodStart < '2026-10-26'").fetchall()[0]

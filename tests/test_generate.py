@@ -59,7 +59,7 @@ def q(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def legacy_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_legacy_cur(tmp_path_factory.mktemp("csv"), rows=ROWS)
+    return write_legacy_cur(tmp_path_factory.mktemp("csv"), rows=ROWS, hostile_tags=True)
 
 
 @pytest.fixture(scope="module")

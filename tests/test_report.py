@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from finops.config import load_config
 from finops.config.report import ReportSettings
 from finops.demo import generate
 from finops.errors import FinopsError
+from finops.report import wording
 from finops.report.weekly import last_complete_week, latest_week_with_data, money, render, report_data
 from tests.conftest import cur_rows, write_cur_csv
 
@@ -92,7 +94,8 @@ def test_each_section_shows_the_rows_its_mart_holds(con):
     report = render(con, WEEK, settings)
     page = report.html
     shown = {
-        "breakdown": [r["name"].replace("_", " ") for rows in data["breakdown"].values() for r in rows],
+        "breakdown": [wording.workload(r["name"]) if r["dimension"] == "workload_type" else r["name"]
+                      for rows in data["breakdown"].values() for r in rows],
         "movers": [r["workload_name"] for r in data["movers"]],
         "training": [r["training_job"] for r in data["training"]],
         "endpoints": [r["endpoint"] for r in data["endpoints"]],
@@ -103,6 +106,10 @@ def test_each_section_shows_the_rows_its_mart_holds(con):
         assert names, f"{section}: the generated week should have rows"
         for name in names:
             assert html.escape(name) in page, f"{section}: {name} missing"
+    # the untagged resources to tag: as many as the mart holds for the week, up to top, largest first
+    (untagged,) = con.execute("select count(*) from report_unallocated where week = ?", [WEEK]).fetchall()[0]
+    assert len(data["unallocated"]) == min(untagged, settings.top)
+    assert all(html.escape(r["resource_name"]) in page for r in data["unallocated"])
     # each breakdown dimension sums to the headline; movers are tiered by the configured thresholds
     for rows in data["breakdown"].values():
         assert sum(r["EffectiveCost"] for r in rows) == data["headline"]["EffectiveCost"]
@@ -120,7 +127,10 @@ def test_tag_values_are_escaped_nothing_external_and_small(con):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report.html
     assert "<script" not in report.html.lower()
     assert "<style" not in report.html.lower()  # inlined: Gmail drops style blocks
-    assert not re.search(r"://|<link|@import|url\(|<img|<iframe|<object", report.html, flags=re.I)
+    assert not re.search(r"://|<link|@import|url\(|<iframe|<object", report.html, flags=re.I)
+    # one picture, inside the file: a data URI in the saved page, a cid: part in the email
+    assert re.findall(r'<img src="([a-z]+:)', report.html) == ["data:"]
+    assert re.findall(r'<img src="([a-z]+:)', report.email_html) == ["cid:"]
     assert 'style="' in report.html and 'width="600"' in report.html
     assert len(report.html.encode()) < 100_000
     assert SCRIPT in report.text  # the plain-text part is not HTML: shown as typed
@@ -162,7 +172,7 @@ def test_optional_sections_appear_once_their_mart_exists(tmp_path):
         "('2026-W42', 'i-elsewhen', 1.0, 0.1, 9.99::decimal(38, 10))) t(week, resource_id, idle_hours, idle_share, wasted_cost)")
     con.execute("comment on table idle_gpu_test is 'Idle means under 5 % utilisation for an hour.'")
     page = render(con, WEEK, ReportSettings()).html
-    assert "Idle GPUs" in page and "Savings opportunities" not in page
+    assert "Idle GPUs" in page and "Ways to save" not in page
     assert "i-idle1" in page and "$123.45" in page and "80 %" in page and "under 5 % utilisation" in page
     assert "i-elsewhen" not in page
     assert page.index("Top movers") < page.index("Idle GPUs") < page.index("Training and inference")
@@ -218,6 +228,8 @@ def test_report_and_email_settings(tmp_path, monkeypatch):
 
 
 def test_email_arrives_with_text_html_and_every_inline_image(run, warehouse, tmp_path, monkeypatch, smtp_server):
+    from PIL import Image
+
     port, received, logins = smtp_server
     shutil.copy(warehouse, tmp_path / "test.duckdb")
     config = tmp_path / "finops.toml"
@@ -233,13 +245,30 @@ def test_email_arrives_with_text_html_and_every_inline_image(run, warehouse, tmp
     assert message["Subject"].startswith("ML cloud cost W43: $")
     assert message["To"] == "finance@example.com, cto@example.com"
     assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "multipart/related"]
     text = message.get_body(("plain",)).get_content()
     page = message.get_body(("html",)).get_content()
     assert "This week:" in text and 'id="headline"' in page
     assert f"This week:          {headline_of(page)}" in text
     parts = {part.get("Content-ID", "").strip("<>"): part for part in message.walk()}
-    for cid in re.findall(r'cid:([^"\')\s]+)', page):
+    cids = re.findall(r'cid:([^"\')\s]+)', page)
+    assert cids == ["spend-by-workload"]
+    for cid in cids:
         assert cid in parts and parts[cid].get_content_type() == "image/png"
+        chart = Image.open(io.BytesIO(parts[cid].get_content()))
+        chart.load()  # decodes
+        assert chart.size == (552, 250)
+    assert re.search(r'<img src="cid:spend-by-workload"[^>]* alt="Spend per week from 2026-W32 to 2026-W43, stacked by workload', page)
+    # the text part has each section's headline figures: savings, idle GPUs, the untagged total
+    data = report_data(finops.connect(tmp_path / "test.duckdb", read_only=True), WEEK, ReportSettings())
+    for section in data["savings"] + data["idle_gpus"]:
+        if section["total"] is not None:
+            assert f"{section['title']}: " in text and money(section["total"]) in text
+        for row in section["rows"]:
+            assert row[section["label"]] in text
+    assert data["savings"] and data["savings"][0]["rows"], "the generated week should have savings"
+    assert f"Unallocated spend: {money(data['unallocated_total']['EffectiveCost'])}" in text
+    assert len(received[0]) < 100_000
 
     monkeypatch.setenv("FINOPS_SMTP_PASSWORD", "wrong")
     code, _, err = run("email", "--week", WEEK, "--to", "finance@example.com")
@@ -274,15 +303,44 @@ def test_headless_chromium_renders_the_saved_report(con, tmp_path):
                               capture_output=True, text=True, timeout=120)
 
     shot = tmp_path / "report.png"
-    result = chromium("--window-size=640,1400", f"--screenshot={shot}", profile="shot")
+    result = chromium("--window-size=600,1400", f"--screenshot={shot}", profile="shot")
     assert shot.exists(), result.stderr[-2000:]
     image = Image.open(shot).convert("RGB")
-    assert image.size == (640, 1400)
+    assert image.size == (600, 1400)
     colours = image.getcolors(maxcolors=1 << 16)
     assert colours is None or len(colours) > 20, "the page rendered blank"
-    dom = chromium("--dump-dom", profile="dom").stdout
+    shutil.copy(shot, Path("/tmp") / "finops-report-600px.png")  # to look at by hand
+    # every money and team cell on one line at 600 px, and nothing wider than the page
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", LAYOUT_CHECK + "</body>"), encoding="utf-8")
+    dom = chromium("--window-size=600,1400", "--dump-dom", profile="dom").stdout
     headline = money(week_cost(con, WEEK))
     assert headline_of(dom) == headline
+    check = re.search(r'id="layout-check">cells=(\d+) wrapped=(\d+) width=(\d+)<', dom)
+    assert check, dom[-2000:]
+    cells, wrapped, width = map(int, check.groups())
+    assert cells > 50 and wrapped == 0, re.findall(r'<td[^>]*data-wrapped[^>]*>[^<]*', dom)
+    assert width <= 600
+    data = report_data(con, WEEK, ReportSettings())
+    for figure in (data["headline"]["month_forecast"], data["unallocated_total"]["EffectiveCost"],
+                   *(s["total"] for s in data["savings"] if s["total"] is not None)):
+        assert money(figure) in dom
+
+
+# marks each money or no-wrap cell whose text the browser laid out on more than one line
+LAYOUT_CHECK = """<script>
+document.addEventListener("DOMContentLoaded", function () {
+  var cells = document.querySelectorAll("td.num, td.nowrap"), wrapped = 0;
+  cells.forEach(function (td) {
+    var range = document.createRange(); range.selectNodeContents(td);
+    var lines = new Set(Array.from(range.getClientRects()).filter(function (r) { return r.width > 0; })
+                        .map(function (r) { return Math.round(r.bottom); }));
+    if (lines.size > 1) { td.setAttribute("data-wrapped", "yes"); wrapped++; }
+  });
+  var out = document.createElement("div"); out.id = "layout-check";
+  out.textContent = "cells=" + cells.length + " wrapped=" + wrapped + " width=" + document.documentElement.scrollWidth;
+  document.body.appendChild(out);
+});
+</script>"""
 
 
 def test_email_through_amazon_ses(run, warehouse, tmp_path, monkeypatch):
@@ -314,4 +372,5 @@ def test_email_through_amazon_ses(run, warehouse, tmp_path, monkeypatch):
     assert len(sent) == 1 and "finance@example.com" in sent[0]["destinations"]
     message = email.message_from_string(sent[0]["raw_data"], policy=email.policy.default)
     assert message["Subject"].startswith("ML cloud cost W43: $")
-    assert {part.get_content_type() for part in message.walk()} == {"multipart/alternative", "text/plain", "text/html"}
+    assert {part.get_content_type() for part in message.walk()} == {"multipart/alternative", "text/plain", "multipart/related",
+                                                                     "text/html", "image/png"}

@@ -52,7 +52,7 @@ def print_table(columns: Sequence[str], rows: Sequence[tuple], out: Output, stre
 
 
 def table_text(columns: Sequence[str], rows: Sequence[tuple]) -> str:
-    cells = [[cell(v) for v in row] for row in rows]
+    cells = [[cell(v, columns[i]) for i, v in enumerate(row)] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [bool(rows) and all(_is_number(row[i]) for row in rows) for i in range(len(columns))]
 
@@ -63,12 +63,25 @@ def table_text(columns: Sequence[str], rows: Sequence[tuple]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def cell(value: object) -> str:
-    """One value as table text: money to the cent (sub-cent rates keep six places), no control characters."""
+RATE_WORDS = ("rate", "price", "per_", "_per")
+"""A column whose name has one of these holds a unit price, not an amount (docs/cli.md, 'Tables')."""
+COUNT_WORDS = ("rows", "count")
+
+
+def cell(value: object, column: str = "") -> str:
+    """One value as table text, no control characters. Decimals are amounts, to the cent, unless the
+    column is a unit price (``rate``, ``price``, ``per_`` in its name): those keep up to six decimal
+    places, so $0.000125 per request does not read as 0.00. Counts (``rows``, ``count``) get
+    thousands separators; other integers (a year, an id) do not."""
     if value is None:
         return ""
+    name = column.lower()
     if isinstance(value, Decimal):
-        return f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) or abs(value) >= 1 else f"{value:,.6f}"
+        if any(word in name for word in RATE_WORDS) and value != value.quantize(Decimal("0.01")):
+            return f"{value:,.6f}".rstrip("0")
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool) and any(word in name for word in COUNT_WORDS):
+        return f"{value:,}"
     return _CONTROL.sub("", str(value))
 
 

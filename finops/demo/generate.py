@@ -6,7 +6,7 @@ delivers to S3 -- legacy CUR (CSV.gz or Parquet, with its ``Manifest.json`` and 
 and CUR 2.0 from Data Exports (Parquet with MAP columns) -- with real column names, real usage
 types, and the line-item types that make naive sums wrong: Savings Plan covered/negation/recurring
 fee rows, reserved-instance DiscountedUsage/RIFee/upfront Fee rows, tax, credits, spot, untagged
-spend, messy and hostile tag values.
+spend, messy tag values, and (``hostile_tags=True``, for tests) tag values that are attacks.
 
 How it scales: a small list of *resources* (an endpoint, a training job, a bucket...) is built in
 Python -- a few per "team unit", a few tens of thousands at most -- and DuckDB SQL expands them into
@@ -67,7 +67,7 @@ def write_legacy_cur(root: Path, period: str = "2026-10", *, rows: int = 5000, s
                      report_name: str = "ml-team-cur", fmt: str = "csv",
                      assembly_id: str | None = None, payer_account_id: str = "111122223333",
                      cost_scale: float = 1.0, final: bool = False,
-                     granularity: str = "auto") -> Path:
+                     granularity: str = "auto", hostile_tags: bool = False) -> Path:
     """Write one delivery of a legacy CUR for ``period`` under ``root``; return its manifest.
 
     The layout is AWS's "create new report versions" one: the manifest sits in the date-range
@@ -79,11 +79,12 @@ def write_legacy_cur(root: Path, period: str = "2026-10", *, rows: int = 5000, s
     ``"parquet"`` (snappy Parquet with the Athena snake-case names). ``final=True`` fills
     ``bill/InvoiceId`` as AWS does once the month is closed. ``granularity`` is ``"auto"``
     (hourly when ``rows`` allows a realistic hourly month, else daily), ``"hourly"`` or
-    ``"daily"``.
+    ``"daily"``. ``hostile_tags=True`` puts HOSTILE_TAG_VALUES (markup, quotes, SQL) in a few tags,
+    for tests of escaping; the demo never asks for them.
     """
     if fmt not in ("csv", "parquet"):
         raise ValueError("fmt must be 'csv' or 'parquet'")
-    session = prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity)
+    session = prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity, hostile_tags)
     p = session.plan.period
     try:
         aid = assembly_id or stable_uuid("assembly", seed, p.label, cost_scale, final, fmt)
@@ -114,7 +115,8 @@ def write_legacy_cur(root: Path, period: str = "2026-10", *, rows: int = 5000, s
 
 def write_cur2(root: Path, period: str = "2026-10", *, rows: int = 5000, seed: int = 1,
                export_name: str = "ml-team-cur2", payer_account_id: str = "111122223333",
-               cost_scale: float = 1.0, final: bool = False, granularity: str = "auto") -> Path:
+               cost_scale: float = 1.0, final: bool = False, granularity: str = "auto",
+               hostile_tags: bool = False) -> Path:
     """Write one delivery of a CUR 2.0 Data Export for ``period`` under ``root``; return its manifest.
 
     Data Exports overwrites a billing period in place: data files go to
@@ -122,8 +124,9 @@ def write_cur2(root: Path, period: str = "2026-10", *, rows: int = 5000, seed: i
     removed) and the manifest to ``<export>/metadata/BILLING_PERIOD=YYYY-MM/``. The schema is
     fixed -- every column is present even when empty -- with ``product``, ``resource_tags``,
     ``cost_category`` and ``discount`` as ``MAP(VARCHAR, VARCHAR)``; costs are DOUBLE.
+    ``hostile_tags`` as for :func:`write_legacy_cur`.
     """
-    session = prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity)
+    session = prepare(period, rows, seed, payer_account_id, cost_scale, final, granularity, hostile_tags)
     p = session.plan.period
     try:
         part = f"BILLING_PERIOD={p.label}"

@@ -57,7 +57,9 @@ def sources_dir(db: Path) -> Path:
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Per billing period and account: billed and amortised cost, and the top service."""
+    """Per billing period and account: the rows loaded (as `finops status` counts them: the bill's line
+    items, before finops derives rows such as unused commitments), billed and amortised cost, and the
+    top service."""
     return con.execute(
         """
         with by_service as (
@@ -69,7 +71,10 @@ def summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             from by_service group by all
         )
         select strftime(c.BillingPeriodStart, '%Y-%m') as period, c.BillingAccountId,
-               count(*) as rows, sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective,
+               (select sum(l.row_count) from loads l
+                where l.replaced_by is null and l.billing_account_id = c.BillingAccountId
+                  and l.billing_period_start = c.BillingPeriodStart) as rows,
+               sum(c.BilledCost) as billed, sum(c.EffectiveCost) as effective,
                any_value(t.service) as top_service
         from costs c join top_service t using (BillingPeriodStart, BillingAccountId)
         group by all order by 1, 2

@@ -1,5 +1,6 @@
-"""Sending the weekly report: one multipart/alternative message (plain text, then the HTML, whose
-bars are table cells, so it needs no image parts) over SMTP with STARTTLS and login, or Amazon SES.
+"""Sending the weekly report: one multipart/alternative message (plain text, then a multipart/related
+of the HTML and the chart it shows as ``cid:``; its bars are table cells) over SMTP with STARTTLS and
+login, or Amazon SES.
 
 The password comes from finops.toml [email] or FINOPS_SMTP_PASSWORD and is never printed: errors
 name the server and what went wrong, nothing else.
@@ -57,7 +58,8 @@ def new_message_id(sender: str) -> str:
 
 
 def build_message(report: Report, sender: str, recipients: Sequence[str], message_id: str | None = None) -> EmailMessage:
-    """The message: text first (what a plain-text client shows), HTML second (what others show)."""
+    """The message: text first (what a plain-text client shows), HTML second (what others show), with
+    each picture the HTML names as ``cid:`` attached beside it (multipart/related)."""
     message = EmailMessage()
     message["Subject"] = report.subject
     message["From"] = sender
@@ -65,7 +67,10 @@ def build_message(report: Report, sender: str, recipients: Sequence[str], messag
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id or new_message_id(sender)
     message.set_content(report.text)
-    message.add_alternative(report.html, subtype="html")
+    message.add_alternative(report.email_html or report.html, subtype="html")
+    html = message.get_payload()[-1]
+    for cid, png in report.images.items():
+        html.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")
     return message
 
 

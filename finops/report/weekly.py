@@ -2,15 +2,19 @@
 
 Every figure is read from a SQL mart (see docs/report.md); the templates in ``reports/`` only format
 and place them. The HTML is email-safe: table layout, CSS inlined at render time (css-inline), no
-JavaScript, no external resources, bars drawn as table cells so Gmail and Outlook show them.
-Sections for idle GPUs and savings appear once a mart named ``idle_gpu*`` or ``savings*`` exists.
+JavaScript, no external resources, bars drawn as table cells so Gmail and Outlook show them, and one
+picture (twelve weeks of spend by workload, finops/report/chart.py): a ``cid:`` image part in the
+email, a data URI in the saved file. Sections for idle GPUs and savings appear once a mart named
+``idle_gpu*`` or ``savings*`` exists; a budget line once a ``budgets`` relation does. What the
+reader sees is worded in finops/report/wording.py, never by table or column names.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
@@ -18,19 +22,23 @@ import jinja2
 
 from finops.config.report import ReportSettings
 from finops.errors import FinopsError, UsageError
+from finops.report import wording
+from finops.report.chart import ChartData, draw
 from finops.resources import resource_dir
 from finops.warehouse.connection import sql_identifier
 
 OPTIONAL_SECTIONS = {"idle_gpus": "idle_gpu", "savings": "savings"}  # section: relation name prefix
 TREND_WEEKS = 8
+CHART_WEEKS = 12
+CHART_CID = "spend-by-workload"
 # how an optional mart's columns are shown: one label, the team, and up to MAX_FIGURES figures
 LABEL_COLUMNS = ("resource_name", "workload_name", "resource_id", "name")
-FIGURE_WORDS = ("idle_hours", "idle_share", "rule", "wasted", "saving", "coverage", "utili", "cost")
+FIGURE_WORDS = ("idle_hours", "idle_share", "wasted", "saving", "coverage", "utili", "cost")
 MAX_FIGURES = 4
 # words a mart states for each row (savings_opportunities): what kind of saving, before the label, and
 # how sure and why, after the figures, so a reader sees the reasoning beside the dollars
 KIND_COLUMNS = ("kind",)
-REASON_COLUMNS = ("confidence", "explanation")
+REASON_COLUMNS = ("confidence", "explanation", "rule")  # a column whose name ends in one of these
 
 QUERIES = {
     "headline": "select * from report_weekly_headline where week = $week",
@@ -52,22 +60,34 @@ QUERIES = {
         where week = $week and abs(deviation) >= $min_cost and (baseline = 0 or abs(deviation_share) >= $threshold)
         order by abs(deviation) desc, day, name limit $top""",
     "freshness": "select * from report_data_freshness order by provider, billing_account_id, shape",
+    "unallocated": "select * from report_unallocated where week = $week order by EffectiveCost desc, resource_id limit $top",
+    "unallocated_total": "select coalesce(sum(EffectiveCost), 0) as EffectiveCost, count(*) as resources "
+                         "from report_unallocated where week = $week",
+    "chart": f"""
+        select week, name, EffectiveCost from report_breakdown
+        where dimension = 'workload_type'
+          and week in (select week from report_weekly_headline where week_start between
+                       cast($week_start as date) - interval {7 * (CHART_WEEKS - 1)} day and cast($week_start as date))
+        order by week, name""",
 }
 
 
 @dataclass
 class Report:
-    """A rendered report: what `finops report` saves and `finops email` sends."""
+    """A rendered report: ``html`` is what `finops report` saves (its chart a data URI);
+    `finops email` sends ``email_html``, whose chart is ``cid:`` of one of ``images``."""
 
     week: str
     subject: str
     html: str
     text: str
+    email_html: str = ""
+    images: dict[str, bytes] = field(default_factory=dict)  # Content-ID: PNG
 
 
 def reads(relation: str) -> bool:
     """Whether the report reads ``relation``: what an engine that keeps its tables must hand back."""
-    return relation.startswith(("report_", *OPTIONAL_SECTIONS.values()))
+    return relation.startswith(("report_", "budgets", *OPTIONAL_SECTIONS.values()))
 
 
 def parse_week(text: str) -> str:
@@ -127,19 +147,79 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
     for section, prefix in OPTIONAL_SECTIONS.items():
         tables = [_optional_section(con, name, comment, week, settings.top) for name, comment in _relations(con, prefix)]
         data[section] = sorted((t for t in tables if t), key=lambda t: ("suspected" in t["name"], t["name"]))
+    data["unallocated_total"] = data["unallocated_total"][0]
+    budgets = _monthly_budgets(con)
+    data["budget"] = budgets.get((data["headline"] or {}).get("month"))
+    weeks = [_iso_week(params["week_start"] - dt.timedelta(days=7 * k)) for k in reversed(range(CHART_WEEKS))]
+    spend: dict[str, dict[str, Decimal]] = {}
+    for row in data.pop("chart"):
+        spend.setdefault(row["week"], {})[row["name"]] = row["EffectiveCost"]
+    data["chart"] = ChartData(weeks, spend, _weekly_budgets(budgets, weeks))
     return data
 
 
+def _iso_week(day: dt.date) -> str:
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def _monthly_budgets(con: duckdb.DuckDBPyConnection) -> dict[str, Decimal]:
+    """Budget per month ('2026-10': amount, every budget line added up), if a ``budgets`` relation with
+    ``month`` and ``budget`` columns exists (finops.toml [budgets]); else nothing, and no budget line."""
+    if not any(name == "budgets" for name, _ in _relations(con, "budgets")):
+        return {}
+    columns = {c for (c,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'main' and table_name = 'budgets'").fetchall()}
+    if not {"month", "budget"} <= columns:
+        return {}
+    rows = con.execute("select left(cast(month as varchar), 7), sum(budget) from budgets group by 1").fetchall()
+    return {month: Decimal(total) for month, total in rows if total is not None}
+
+
+def _weekly_budgets(monthly: dict[str, Decimal], weeks: list[str]) -> dict[str, Decimal]:
+    """Each week's share of its month's budget (7 days of the month its Monday falls in)."""
+    shares = {}
+    for week in weeks:
+        monday = week_start(week)
+        if f"{monday:%Y-%m}" in monthly:
+            days = (monday.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - monday.replace(day=1)
+            shares[week] = monthly[f"{monday:%Y-%m}"] * 7 / days.days
+    return shares
+
+
 def render(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings) -> Report:
-    """The report for ``week``: HTML with CSS inlined, the plain-text alternative, the subject."""
+    """The report for ``week``: HTML with CSS inlined (chart as a data URI for the saved file, as
+    ``cid:`` for the email), the plain-text alternative, the subject."""
     import css_inline
 
     data = report_data(con, week, settings)
     env = _environment(data["currency"])
-    html = css_inline.inline(env.get_template("weekly.html.j2").render(**data))
-    text = env.get_template("weekly.txt.j2").render(**data)
-    subject = env.get_template("subject.txt.j2").render(**data).strip()
-    return Report(week=week, subject=subject, html=html, text=text)
+    png = draw(data["chart"], wording.WORKLOAD_TYPES, lambda amount: money(amount, data["currency"], whole=True))
+    data["chart_alt"] = chart_alt(data["chart"], data["currency"])
+
+    def page(chart_src: str) -> str:
+        return css_inline.inline(env.get_template("weekly.html.j2").render(**data, chart_src=chart_src))
+
+    return Report(
+        week=week,
+        subject=env.get_template("subject.txt.j2").render(**data).strip(),
+        html=page("data:image/png;base64," + base64.b64encode(png).decode()),
+        text=env.get_template("weekly.txt.j2").render(**data),
+        email_html=page(f"cid:{CHART_CID}"),
+        images={CHART_CID: png},
+    )
+
+
+def chart_alt(chart: ChartData, currency: str) -> str:
+    """The chart in words, for readers who cannot see it: the weeks, this week's total and largest parts."""
+    last = chart.weeks[-1]
+    parts = sorted(chart.spend.get(last, {}).items(), key=lambda kv: -kv[1])[:3]
+    total = sum(chart.spend.get(last, {}).values(), Decimal(0))
+    text = (f"Spend per week from {chart.weeks[0]} to {last}, stacked by workload. {last}: {money(total, currency)}"
+            + "".join(f", {wording.workload(name)} {money(cost, currency)}" for name, cost in parts) + ".")
+    if last in chart.budget:
+        text += f" Budget for the week: {money(chart.budget[last], currency)}."
+    return text
 
 
 def _environment(currency: str) -> jinja2.Environment:
@@ -154,7 +234,10 @@ def _environment(currency: str) -> jinja2.Environment:
     env.filters["signed_money"] = lambda value, whole=False: money(value, currency, whole=whole, signed=True)
     env.filters["percent"] = percent
     env.filters["number"] = number
+    env.filters["rate"] = lambda value: rate(value, currency)
     env.filters["cell"] = lambda value, column: cell(value, column, currency)
+    env.filters["workload"] = wording.workload
+    env.filters["heading"] = wording.column
     return env
 
 
@@ -167,6 +250,17 @@ def money(value: Decimal | int | None, currency: str = "USD", *, whole: bool = F
         amount = abs(amount)  # never "-$0.00"
     digits = f"{abs(amount):,}"
     sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
+    return f"{sign}${digits}" if currency == "USD" else f"{sign}{digits} {currency}"
+
+
+def rate(value: Decimal | None, currency: str = "USD") -> str:
+    """A unit price: to the cent like any amount, but one under a cent keeps two significant digits
+    ($0.0042 per 1,000 predictions), so a cheap rate never reads as $0.00."""
+    if value is None or value == 0 or abs(value) >= Decimal("0.01"):
+        return money(value, currency)
+    places = Decimal(1).scaleb(Decimal(value).adjusted() - 1)
+    digits = f"{abs(Decimal(value).quantize(places, rounding=ROUND_HALF_UP))}"
+    sign = "-" if value < 0 else ""
     return f"{sign}${digits}" if currency == "USD" else f"{sign}{digits} {currency}"
 
 
@@ -196,6 +290,10 @@ def cell(value: object, column: str, currency: str) -> str:
         return number(value, 0 if isinstance(value, int) else 1)
     if isinstance(value, dt.datetime):
         return f"{value:%Y-%m-%d %H:%M}"
+    if name == "kind":
+        return wording.savings_kind(str(value))
+    if name == "workload_type":
+        return wording.workload(str(value))
     return str(value)
 
 
@@ -230,16 +328,20 @@ def _optional_section(con: duckdb.DuckDBPyConnection, name: str, comment: str, w
         return None
     label = next((c for c in LABEL_COLUMNS if c in columns), next(c for c in columns if c != "week"))
     figures = [c for c in columns if c != label and any(word in c.lower() for word in FIGURE_WORDS)][:MAX_FIGURES]
-    shown = [c for c in KIND_COLUMNS if c in columns and c != label] + [label] + \
-        (["team"] if "team" in columns and label != "team" else []) + figures + \
-        [c for c in REASON_COLUMNS if c in columns and c not in figures]
+    notes = [c for c in KIND_COLUMNS if c in columns and c != label] + \
+        (["team"] if "team" in columns and label != "team" else [])
+    reasons = [c for c in columns if c.endswith(REASON_COLUMNS) and c not in figures and c != label]
     ranked = [c for c in figures if any(word in c.lower() for word in ("wasted", "saving"))] or \
         [c for c in figures if "cost" in c.lower()]
     where = "week = $week" + (f" and {sql_identifier(ranked[0])} > 0" if ranked else "")
     # ties broken by name: the same rows, in the same order, on every run and engine
     order = f"order by {sql_identifier(ranked[0]) + ' desc, ' if ranked else ''}{sql_identifier(label)}"
-    select = ", ".join(sql_identifier(c) for c in shown)
-    rows = con.execute(
-        f"select {select} from {sql_identifier(name)} where {where} {order} limit {int(top)}", {"week": week}
-    ).fetchall()
-    return {"name": name, "description": comment, "columns": shown, "rows": rows}
+    select = ", ".join(sql_identifier(c) for c in [label, *notes, *figures, *reasons])
+    rows = _rows(con, f"select {select} from {sql_identifier(name)} where {where} {order} limit {int(top)}", {"week": week})
+    figure = sql_identifier(ranked[0]) if ranked else "null"
+    (summary,) = _rows(con, f"select sum({figure}) as total, count(*) as count from {sql_identifier(name)} where {where}",
+                       {"week": week})
+    title, description = wording.section(name, comment)
+    return {"name": name, "title": title, "description": description, "label": label, "notes": notes,
+            "figures": figures, "reasons": reasons, "rows": rows, **summary,
+            "total_column": ranked[0] if ranked else None}

@@ -1,7 +1,9 @@
 /* What each charge paid for and who owns it: workload type and name, tuning job, team, project, */
-/* accelerator hours. Rules in order: non-usage charges are 'other'; ML services by resource kind, */
-/* then usage type (AWS) or SKU (Google Cloud); data transfer; storage; workload tags */
-/* (attribution.workloads); else 'other'. */
+/* accelerator hours. Rules in order: tax, support, commitment fees and credits by charge kind; ML */
+/* services by resource kind, then usage type (AWS) or SKU (Google Cloud); NAT gateways and load */
+/* balancers; data transfer; storage; workload tags (attribution.workloads); then what the untagged */
+/* rest is (GPU compute, CPU compute, monitoring); else 'other'. A resource's Name tag (Google */
+/* Cloud: its `name` label) names it when it has one. */
 WITH charges AS (
   SELECT
     *
@@ -144,7 +146,19 @@ WITH charges AS (
         )
       ),
       0
-    ).v AS batch_tag
+    ).v AS batch_tag,
+    GET(
+      ARRAY_SORT(
+        FILTER(
+          TRANSFORM(
+            MAP_ENTRIES(Tags),
+            e -> STRUCT(ARRAY_POSITION(ARRAY('name'), LOWER(e.key)) AS p, TRIM(e.value) AS v)
+          ),
+          x -> x.p > 0 AND x.v <> ''
+        )
+      ),
+      0
+    ).v AS name_tag /* AWS's user:Name tag (the console's name column) and Google Cloud's `name` label */
   /* read from int_charges, not the charges CTE: a second reference would make the engine */
   /* materialise every column of every charge just to find the tag sets */
   /* tag_set (sql/macros.sql): a key every engine can group and join on (Spark cannot a MAP itself) */
@@ -169,16 +183,29 @@ WITH charges AS (
     tag_sets.inference_tag,
     tag_sets.notebook_tag,
     tag_sets.batch_tag,
+    tag_sets.name_tag,
+    accelerators.gpu_model AS accelerator_model,
+    accelerators.gpus AS accelerator_gpus,
     COALESCE(ResourceType, '') AS resource_kind,
     COALESCE(x_UsageType, '') AS usage_type,
     COALESCE(SkuMeter, '') AS sku /* Google Cloud names what a charge is in its SKU description (AWS: the usage type again) */
   FROM charges
   LEFT JOIN tag_sets
     ON ARRAY_SORT(MAP_ENTRIES(charges.Tags)) = tag_sets.tag_set
+  LEFT JOIN accelerators
+    ON charges.x_InstanceType = accelerators.instance_type
 ), classified AS (
   SELECT
     tagged.*,
     CASE
+      WHEN ChargeCategory = 'Tax'
+      THEN 'tax'
+      WHEN x_ProductCode LIKE 'AWSSupport%'
+      OR x_ProductCode LIKE 'AWSDeveloperSupport%'
+      OR ServiceName LIKE '%Support%'
+      THEN 'support'
+      WHEN ChargeCategory = 'Purchase' OR x_RowKind = 'unused_commitment'
+      THEN 'commitment_fees'
       WHEN ChargeCategory <> 'Usage' OR x_RowKind <> 'line_item'
       THEN 'other'
       WHEN ServiceCategory = 'AI and Machine Learning'
@@ -221,6 +248,16 @@ WITH charges AS (
         THEN 'inference'
         ELSE 'other'
       END
+      WHEN usage_type LIKE '%NatGateway%'
+      OR sku LIKE '%Cloud NAT%'
+      OR sku LIKE '%NAT Gateway%'
+      THEN 'nat_gateway'
+      WHEN usage_type LIKE '%LoadBalancerUsage%'
+      OR usage_type LIKE '%LCUUsage%'
+      OR ServiceName = 'Elastic Load Balancing'
+      OR sku LIKE '%Load Balanc%'
+      OR sku LIKE '%Forwarding Rule%'
+      THEN 'load_balancer'
       WHEN usage_type LIKE '%DataTransfer%'
       OR usage_type LIKE '%-Out-Bytes%'
       OR usage_type LIKE '%-In-Bytes%'
@@ -246,6 +283,15 @@ WITH charges AS (
       THEN 'notebook'
       WHEN NOT batch_tag IS NULL
       THEN 'batch'
+      WHEN NOT accelerator_gpus IS NULL
+      OR (
+        ProviderName = 'Google Cloud' AND sku LIKE '%GPU%'
+      )
+      THEN 'gpu_compute'
+      WHEN ServiceCategory = 'Compute'
+      THEN 'cpu_compute'
+      WHEN ServiceCategory = 'Management and Governance'
+      THEN 'monitoring'
       ELSE 'other'
     END AS workload_type
   FROM tagged
@@ -253,6 +299,8 @@ WITH charges AS (
   SELECT
     classified.*,
     CASE
+      WHEN workload_type = 'support'
+      THEN ServiceName
       WHEN ChargeCategory <> 'Usage'
       THEN COALESCE(CommitmentDiscountName, ChargeCategory)
       WHEN x_RowKind = 'unused_commitment'
@@ -260,14 +308,14 @@ WITH charges AS (
       WHEN ServiceCategory = 'AI and Machine Learning' AND ResourceId LIKE 'arn:%'
       THEN ResourceName
       WHEN workload_type = 'training'
-      THEN COALESCE(training_tag, ResourceName, ResourceId, ServiceName)
+      THEN COALESCE(training_tag, name_tag, ResourceName, ResourceId, ServiceName)
       WHEN workload_type = 'inference'
-      THEN COALESCE(inference_tag, ResourceName, ResourceId, ServiceName)
+      THEN COALESCE(inference_tag, name_tag, ResourceName, ResourceId, ServiceName)
       WHEN workload_type = 'notebook'
-      THEN COALESCE(notebook_tag, ResourceName, ResourceId, ServiceName)
+      THEN COALESCE(notebook_tag, name_tag, ResourceName, ResourceId, ServiceName)
       WHEN workload_type = 'batch'
-      THEN COALESCE(batch_tag, ResourceName, ResourceId, ServiceName)
-      ELSE COALESCE(ResourceName, ResourceId, ServiceName)
+      THEN COALESCE(batch_tag, name_tag, ResourceName, ResourceId, ServiceName)
+      ELSE COALESCE(name_tag, ResourceName, ResourceId, ServiceName)
     END AS workload_name,
     CASE
       WHEN ProviderName = 'Google Cloud' AND sku LIKE '%GPU%'
@@ -277,7 +325,7 @@ WITH charges AS (
 )
 SELECT
   named.*
-  EXCEPT (team_tag, project_tag, training_tag, inference_tag, notebook_tag, batch_tag, resource_kind, usage_type, sku, workload_type, workload_name, sku_gpu_model),
+  EXCEPT (team_tag, project_tag, training_tag, inference_tag, notebook_tag, batch_tag, name_tag, accelerator_model, accelerator_gpus, resource_kind, usage_type, sku, workload_type, workload_name, sku_gpu_model),
   workload_type AS x_WorkloadType,
   workload_name AS x_WorkloadName,
   CASE
@@ -286,7 +334,7 @@ SELECT
   END AS x_TuningJob,
   COALESCE(LOWER(team_tag), 'unallocated') AS x_Team,
   COALESCE(LOWER(project_tag), 'unallocated') AS x_Project,
-  COALESCE(accelerators.gpu_model, sku_gpu_model) AS x_GpuModel,
+  COALESCE(accelerator_model, sku_gpu_model) AS x_GpuModel,
   CASE
     WHEN NOT sku_gpu_model IS NULL
     AND ChargeCategory = 'Usage'
@@ -294,21 +342,15 @@ SELECT
     AND PricingUnit = 'Hours'
     THEN PricingQuantity
     WHEN ProviderName <> 'Google Cloud'
-    AND NOT accelerators.gpus IS NULL
+    AND NOT accelerator_gpus IS NULL
     AND ConsumedUnit = 'Hours'
     AND x_LineItemType IS DISTINCT FROM 'SavingsPlanNegation'
-    THEN ConsumedQuantity * accelerators.gpus
+    THEN ConsumedQuantity * accelerator_gpus
   END AS x_GpuHours,
   CASE
-    WHEN ChargeCategory = 'Tax'
-    THEN 'tax'
-    WHEN x_ProductCode LIKE 'AWSSupport%'
-    OR x_ProductCode LIKE 'AWSDeveloperSupport%'
-    OR ServiceName LIKE '%Support%'
-    THEN 'support'
+    WHEN workload_type IN ('tax', 'support')
+    THEN workload_type
     WHEN workload_type = 'data_transfer' AND team_tag IS NULL
     THEN 'untagged_networking'
   END AS x_SharedCostKind
 FROM named
-LEFT JOIN accelerators
-  ON named.x_InstanceType = accelerators.instance_type

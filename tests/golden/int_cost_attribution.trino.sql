@@ -1,7 +1,9 @@
 /* What each charge paid for and who owns it: workload type and name, tuning job, team, project, */
-/* accelerator hours. Rules in order: non-usage charges are 'other'; ML services by resource kind, */
-/* then usage type (AWS) or SKU (Google Cloud); data transfer; storage; workload tags */
-/* (attribution.workloads); else 'other'. */
+/* accelerator hours. Rules in order: tax, support, commitment fees and credits by charge kind; ML */
+/* services by resource kind, then usage type (AWS) or SKU (Google Cloud); NAT gateways and load */
+/* balancers; data transfer; storage; workload tags (attribution.workloads); then what the untagged */
+/* rest is (GPU compute, CPU compute, monitoring); else 'other'. A resource's Name tag (Google */
+/* Cloud: its `name` label) names it when it has one. */
 WITH charges AS (
   SELECT
     int_charges.availabilityzone AS availabilityzone,
@@ -187,7 +189,19 @@ WITH charges AS (
         )
       ),
       1
-    ).v AS batch_tag
+    ).v AS batch_tag,
+    ELEMENT_AT(
+      ARRAY_SORT(
+        FILTER(
+          TRANSFORM(
+            MAP_ENTRIES(distinct_tags.tags),
+            e -> CAST(ROW(ARRAY_POSITION(ARRAY['name'], LOWER(e[1])), TRIM(e[2])) AS ROW(p BIGINT, v VARCHAR))
+          ),
+          x -> x.p > 0 AND x.v <> ''
+        )
+      ),
+      1
+    ).v AS name_tag /* AWS's user:Name tag (the console's name column) and Google Cloud's `name` label */
   /* read from int_charges, not the charges CTE: a second reference would make the engine */
   /* materialise every column of every charge just to find the tag sets */
   /* tag_set (sql/macros.sql): a key every engine can group and join on (Spark cannot a MAP itself) */
@@ -285,12 +299,17 @@ WITH charges AS (
     tag_sets.inference_tag AS inference_tag,
     tag_sets.notebook_tag AS notebook_tag,
     tag_sets.batch_tag AS batch_tag,
+    tag_sets.name_tag AS name_tag,
+    accelerators.gpu_model AS accelerator_model,
+    accelerators.gpus AS accelerator_gpus,
     COALESCE(charges.resourcetype, '') AS resource_kind,
     COALESCE(charges.x_usagetype, '') AS usage_type,
     COALESCE(charges.skumeter, '') AS sku /* Google Cloud names what a charge is in its SKU description (AWS: the usage type again) */
   FROM charges AS charges
   LEFT JOIN tag_sets AS tag_sets
     ON ARRAY_SORT(MAP_ENTRIES(charges.tags)) = tag_sets.tag_set
+  LEFT JOIN accelerators AS accelerators
+    ON charges.x_instancetype = accelerators.instance_type
 ), classified AS (
   SELECT
     tagged.availabilityzone AS availabilityzone,
@@ -373,10 +392,21 @@ WITH charges AS (
     tagged.inference_tag AS inference_tag,
     tagged.notebook_tag AS notebook_tag,
     tagged.batch_tag AS batch_tag,
+    tagged.name_tag AS name_tag,
+    tagged.accelerator_model AS accelerator_model,
+    tagged.accelerator_gpus AS accelerator_gpus,
     tagged.resource_kind AS resource_kind,
     tagged.usage_type AS usage_type,
     tagged.sku AS sku,
     CASE
+      WHEN tagged.chargecategory = 'Tax'
+      THEN 'tax'
+      WHEN tagged.x_productcode LIKE 'AWSSupport%'
+      OR tagged.x_productcode LIKE 'AWSDeveloperSupport%'
+      OR tagged.servicename LIKE '%Support%'
+      THEN 'support'
+      WHEN tagged.chargecategory = 'Purchase' OR tagged.x_rowkind = 'unused_commitment'
+      THEN 'commitment_fees'
       WHEN tagged.chargecategory <> 'Usage' OR tagged.x_rowkind <> 'line_item'
       THEN 'other'
       WHEN tagged.servicecategory = 'AI and Machine Learning'
@@ -419,6 +449,16 @@ WITH charges AS (
         THEN 'inference'
         ELSE 'other'
       END
+      WHEN tagged.usage_type LIKE '%NatGateway%'
+      OR tagged.sku LIKE '%Cloud NAT%'
+      OR tagged.sku LIKE '%NAT Gateway%'
+      THEN 'nat_gateway'
+      WHEN tagged.usage_type LIKE '%LoadBalancerUsage%'
+      OR tagged.usage_type LIKE '%LCUUsage%'
+      OR tagged.servicename = 'Elastic Load Balancing'
+      OR tagged.sku LIKE '%Load Balanc%'
+      OR tagged.sku LIKE '%Forwarding Rule%'
+      THEN 'load_balancer'
       WHEN tagged.usage_type LIKE '%DataTransfer%'
       OR tagged.usage_type LIKE '%-Out-Bytes%'
       OR tagged.usage_type LIKE '%-In-Bytes%'
@@ -444,6 +484,15 @@ WITH charges AS (
       THEN 'notebook'
       WHEN NOT tagged.batch_tag IS NULL
       THEN 'batch'
+      WHEN NOT tagged.accelerator_gpus IS NULL
+      OR (
+        tagged.providername = 'Google Cloud' AND tagged.sku LIKE '%GPU%'
+      )
+      THEN 'gpu_compute'
+      WHEN tagged.servicecategory = 'Compute'
+      THEN 'cpu_compute'
+      WHEN tagged.servicecategory = 'Management and Governance'
+      THEN 'monitoring'
       ELSE 'other'
     END AS workload_type
   FROM tagged AS tagged
@@ -529,11 +578,16 @@ WITH charges AS (
     classified.inference_tag AS inference_tag,
     classified.notebook_tag AS notebook_tag,
     classified.batch_tag AS batch_tag,
+    classified.name_tag AS name_tag,
+    classified.accelerator_model AS accelerator_model,
+    classified.accelerator_gpus AS accelerator_gpus,
     classified.resource_kind AS resource_kind,
     classified.usage_type AS usage_type,
     classified.sku AS sku,
     classified.workload_type AS workload_type,
     CASE
+      WHEN classified.workload_type = 'support'
+      THEN classified.servicename
       WHEN classified.chargecategory <> 'Usage'
       THEN COALESCE(classified.commitmentdiscountname, classified.chargecategory)
       WHEN classified.x_rowkind = 'unused_commitment'
@@ -544,6 +598,7 @@ WITH charges AS (
       WHEN classified.workload_type = 'training'
       THEN COALESCE(
         classified.training_tag,
+        classified.name_tag,
         classified.resourcename,
         classified.resourceid,
         classified.servicename
@@ -551,6 +606,7 @@ WITH charges AS (
       WHEN classified.workload_type = 'inference'
       THEN COALESCE(
         classified.inference_tag,
+        classified.name_tag,
         classified.resourcename,
         classified.resourceid,
         classified.servicename
@@ -558,6 +614,7 @@ WITH charges AS (
       WHEN classified.workload_type = 'notebook'
       THEN COALESCE(
         classified.notebook_tag,
+        classified.name_tag,
         classified.resourcename,
         classified.resourceid,
         classified.servicename
@@ -565,11 +622,17 @@ WITH charges AS (
       WHEN classified.workload_type = 'batch'
       THEN COALESCE(
         classified.batch_tag,
+        classified.name_tag,
         classified.resourcename,
         classified.resourceid,
         classified.servicename
       )
-      ELSE COALESCE(classified.resourcename, classified.resourceid, classified.servicename)
+      ELSE COALESCE(
+        classified.name_tag,
+        classified.resourcename,
+        classified.resourceid,
+        classified.servicename
+      )
     END AS workload_name,
     CASE
       WHEN classified.providername = 'Google Cloud' AND classified.sku LIKE '%GPU%'
@@ -663,7 +726,7 @@ SELECT
   END AS x_tuningjob,
   COALESCE(LOWER(named.team_tag), 'unallocated') AS x_team,
   COALESCE(LOWER(named.project_tag), 'unallocated') AS x_project,
-  COALESCE(accelerators.gpu_model, named.sku_gpu_model) AS x_gpumodel,
+  COALESCE(named.accelerator_model, named.sku_gpu_model) AS x_gpumodel,
   CASE
     WHEN NOT named.sku_gpu_model IS NULL
     AND named.chargecategory = 'Usage'
@@ -671,21 +734,15 @@ SELECT
     AND named.pricingunit = 'Hours'
     THEN named.pricingquantity
     WHEN named.providername <> 'Google Cloud'
-    AND NOT accelerators.gpus IS NULL
+    AND NOT named.accelerator_gpus IS NULL
     AND named.consumedunit = 'Hours'
     AND named.x_lineitemtype IS DISTINCT FROM 'SavingsPlanNegation'
-    THEN named.consumedquantity * accelerators.gpus
+    THEN named.consumedquantity * named.accelerator_gpus
   END AS x_gpuhours,
   CASE
-    WHEN named.chargecategory = 'Tax'
-    THEN 'tax'
-    WHEN named.x_productcode LIKE 'AWSSupport%'
-    OR named.x_productcode LIKE 'AWSDeveloperSupport%'
-    OR named.servicename LIKE '%Support%'
-    THEN 'support'
+    WHEN named.workload_type IN ('tax', 'support')
+    THEN named.workload_type
     WHEN named.workload_type = 'data_transfer' AND named.team_tag IS NULL
     THEN 'untagged_networking'
   END AS x_sharedcostkind
 FROM named AS named
-LEFT JOIN accelerators AS accelerators
-  ON named.x_instancetype = accelerators.instance_type

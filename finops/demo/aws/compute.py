@@ -102,7 +102,7 @@ def endpoints(un: Unit) -> list[Group]:
     for k, (name, itype) in enumerate([("llm-chat-prod", "g5.12xlarge"), ("recsys-ranker-staging", "g5.xlarge")]):
         region = "us-west-2" if (un.index % 4 == 3 and k == 1) else "us-east-1"
         tags = un.tags("platform", 0.1)
-        if un.index == 0 and k == 1:
+        if un.plan.hostile_tags and un.index == 0 and k == 1:
             tags["tag_project"] = HOSTILE_TAG_VALUES[1]
         groups.append([_sagemaker_instance(
             un, "sm_endpoint", "platform", itype, un.az(region), "Host", f"endpoint/{name}{un.suffix}",
@@ -151,9 +151,9 @@ def training_jobs(un: Unit) -> list[Group]:
         region = "us-west-2" if rng.random() < 0.1 else "us-east-1"
         name = f"{rng.choice(bases)}-{un.timestamp(start)}"
         tags = un.tags("research", 0.08, job=name)
-        if un.index == 0 and k == 0:
+        if un.plan.hostile_tags and un.index == 0 and k == 0:
             tags["tag_project"] = HOSTILE_TAG_VALUES[0]
-        if un.index == 0 and k == 1:
+        if un.plan.hostile_tags and un.index == 0 and k == 1:
             tags["tag_job"] = HOSTILE_TAG_VALUES[2]
         groups.append(training_job(un, name, itype, count, region, start, dur, tags, "Train"))
     return groups

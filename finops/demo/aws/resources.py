@@ -93,6 +93,7 @@ class Plan:
     sp_arn: str
     ri_arn: str
     next_rid: int = 100
+    hostile_tags: bool = False  # a few tag values are attacks (HOSTILE_TAG_VALUES): for tests, never the demo
 
     def take_rids(self, count: int) -> int:
         """Reserve ``count`` consecutive resource ids; return the first."""
@@ -101,13 +102,13 @@ class Plan:
         return first
 
 
-def new_plan(period: Period, seed: int, payer: str, scale: Decimal, daily: bool) -> Plan:
+def new_plan(period: Period, seed: int, payer: str, scale: Decimal, daily: bool, hostile_tags: bool = False) -> Plan:
     """A plan with the bill's accounts and its one Savings Plan and reserved instance."""
     acc = accounts(payer)
     sp_arn = f"arn:aws:savingsplans::{payer}:savingsplan/{stable_uuid('sp', seed, payer)}"
     ri_arn = (f"arn:aws:ec2:us-east-1:{acc['platform'].account_id}:reserved-instances/"
               f"{stable_uuid('ri', seed, payer)}")
-    return Plan(period, seed, scale, daily, acc, sp_arn, ri_arn)
+    return Plan(period, seed, scale, daily, acc, sp_arn, ri_arn, hostile_tags=hostile_tags)
 
 
 def resource(plan: Plan, **kw: Any) -> dict[str, Any]:

@@ -31,7 +31,7 @@ class Session:
 
 
 def prepare(period: str, rows: int, seed: int, payer: str, cost_scale: float, final: bool,
-            granularity: str) -> Session:
+            granularity: str, hostile_tags: bool = False) -> Session:
     """Plan resources for ``rows`` line items and materialise them in a scratch DuckDB."""
     if rows < 1:
         raise ValueError("rows must be positive")
@@ -41,7 +41,8 @@ def prepare(period: str, rows: int, seed: int, payer: str, cost_scale: float, fi
         raise ValueError("payer_account_id must be 12 digits")
     p = parse_period(period)
     scale = Decimal(str(cost_scale))
-    plan = new_plan(p, seed, payer, scale, daily=is_daily(p, seed, payer, scale, granularity, rows))
+    plan = new_plan(p, seed, payer, scale, daily=is_daily(p, seed, payer, scale, granularity, rows),
+                    hostile_tags=hostile_tags)
     resources = fill(plan, rows)
     resources += charges(plan, resources)
     tmp = tempfile.TemporaryDirectory(prefix="finops-generate-")
