@@ -218,3 +218,27 @@ def test_contract_commitments_are_derived_from_the_bill(commitments_warehouse):
         (RI, "Usage", "Reserved Instance", Decimal("60.5952"), "2025-11-10", "2026-11-10", "bill"),
         (SP, "Spend", "Savings Plan", Decimal("24.000"), "2024-10-01", "2027-10-01", "bill"),
     ]
+
+
+def test_expiring_and_underused_commitments_are_savings_rows(commitments_warehouse):
+    got = commitments_warehouse.execute(
+        "select kind, name, weekly_savings, monthly_savings, explanation from savings_opportunities "
+        "where kind like 'commitment_%' order by kind"
+    ).fetchall()
+    assert [r[:4] for r in got] == [
+        # the RI covered 96 h x 1.006 = 96.576 for 60.5952: 35.9808 a week lapses when it ends
+        ("commitment_expiry", f"Reserved Instance {RI.rsplit('/', 1)[1]}", Decimal("35.9808"), None),
+        ("commitment_underused", "Compute Savings Plan 5b6d4e7f-sp01", Decimal("2.784"), None),  # one week: not recurring
+    ]
+    assert got[0][4].startswith("Reserved Instance 7a8b9c0d-ri01 ends on 2026-11-10 (within 30 days); it covers about 419.65")
+    assert "88.4 % used this week: 2.78 of it paid for nothing" in got[1][4]
+
+
+def test_report_states_each_commitment(commitments_warehouse):
+    from finops.config.report import ReportSettings
+    from finops.report.weekly import render
+
+    report = render(commitments_warehouse, "2026-W41", ReportSettings())
+    assert "Compute Savings Plan 5b6d4e7f-sp01: 88.4 % used, $2.78 unused this week, expires 2027-10-01\n" in report.text
+    assert "Reserved Instance 7a8b9c0d-ri01: 100.0 % used, $0.00 unused this week, expires 2026-11-10\n" in report.text
+    assert "Compute Savings Plan 5b6d4e7f-sp01: 88.4 % used, $2.78 unused this week, expires 2027-10-01</p>" in report.html

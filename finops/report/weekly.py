@@ -52,6 +52,10 @@ QUERIES = {
         where week = $week and abs(deviation) >= $min_cost and (baseline = 0 or abs(deviation_share) >= $threshold)
         order by abs(deviation) desc, day, name limit $top""",
     "freshness": "select * from report_data_freshness order by provider, billing_account_id, shape",
+    "commitments": """
+        select commitment, utilisation, unused_cost, term_end, expiring_soon from commitment_utilisation
+        where grain = 'week' and period = $week and commitment_cost > 0
+        order by unused_cost desc, commitment limit $top""",
 }
 
 
