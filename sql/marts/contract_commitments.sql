@@ -72,23 +72,7 @@ derived as (
 
 )
 
-select
-    BillingCurrency,
-    ContractCommitmentCategory,
-    ContractCommitmentCost,
-    ContractCommitmentDescription,
-    ContractCommitmentId,
-    ContractCommitmentPeriodEnd,
-    ContractCommitmentPeriodStart,
-    ContractCommitmentQuantity,
-    ContractCommitmentType,
-    ContractCommitmentUnit,
-    ContractId,
-    ContractPeriodEnd,
-    ContractPeriodStart,
-    InvoiceIssuerName,
-    ServiceProviderName,
-    'focus_file'                                                             as x_Source
+select * exclude (x_ExtraColumns, x_LoadId), 'focus_file' as x_Source
 from landed
 union all
 select * from derived
