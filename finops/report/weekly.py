@@ -69,6 +69,10 @@ QUERIES = {
           and week in (select week from report_weekly_headline where week_start between
                        cast($week_start as date) - interval {7 * (CHART_WEEKS - 1)} day and cast($week_start as date))
         order by week, name""",
+    "commitments": """
+        select commitment, utilisation, unused_cost, term_end, expiring_soon from commitment_utilisation
+        where grain = 'week' and period = $week and commitment_cost > 0
+        order by unused_cost desc, commitment limit $top""",
 }
 
 

@@ -51,6 +51,17 @@ FOCUS = LandingTable(
     currency='"BillingCurrency"',
 )
 
+FOCUS_CONTRACT_COMMITMENTS = LandingTable(
+    # a commitment period of a contract is the unit a Contract Commitment file restates
+    "raw_focus_contract_commitments",
+    provider='coalesce("ServiceProviderName", "InvoiceIssuerName", \'unknown\')',
+    account='"ContractId"',
+    period_start='"ContractCommitmentPeriodStart"',
+    period_end='"ContractCommitmentPeriodEnd"',
+    total='coalesce("ContractCommitmentCost", 0)',
+    currency='"BillingCurrency"',
+)
+
 
 @dataclass(frozen=True)
 class PeriodLoad:

@@ -17,7 +17,7 @@ import duckdb
 
 from finops.warehouse.catalog import columns_of
 from finops.warehouse.columns.cur import CUR_COLUMNS, MAP_COLUMNS, MONEY
-from finops.warehouse.columns.focus import FOCUS_COLUMNS
+from finops.warehouse.columns.focus import CONTRACT_COMMITMENT_COLUMNS, FOCUS_1_3_COLUMNS, FOCUS_COLUMNS
 from finops.warehouse.columns.gcp import RAW_GCP_COLUMNS, column_doc
 from finops.warehouse.columns.metrics import GPU_METRICS_COLUMNS
 from finops.warehouse.sql import sql_identifier, sql_literal
@@ -101,9 +101,11 @@ RAW_AWS_CUR = Table(
 
 RAW_FOCUS = Table(
     "raw_focus",
-    {**FOCUS_COLUMNS, "x_ExtraColumns": _TAG_MAP, **_LOAD_COLUMNS},
-    "Rows of FOCUS files loaded with `finops ingest focus` (any provider), one copy "
-    "per provider, billing account and billing period.",
+    {**FOCUS_COLUMNS, "x_ExtraColumns": _TAG_MAP, **_LOAD_COLUMNS, **FOCUS_1_3_COLUMNS, "x_FocusVersion": "VARCHAR"},
+    "Rows of FOCUS files (1.0 to 1.4) loaded with `finops ingest focus` (any provider), one copy "
+    "per provider, billing account and billing period. A 1.4 file has no ProviderName or PublisherName: "
+    "they are filled from its ServiceProviderName.",
+    {"x_FocusVersion": "The FOCUS version the file's columns say it is: 1.0, 1.1, 1.2, 1.3 or 1.4."},
 )
 
 RAW_GCP_BILLING = Table(
@@ -259,7 +261,17 @@ SENT_REPORTS = Table(
     upgrade=("alter table sent_reports alter column sent_at drop not null",),
 )
 
+RAW_FOCUS_CONTRACT_COMMITMENTS = Table(
+    "raw_focus_contract_commitments",
+    {**CONTRACT_COMMITMENT_COLUMNS, "x_ExtraColumns": _TAG_MAP, **_LOAD_COLUMNS},
+    "Rows of FOCUS Contract Commitment files (FOCUS 1.3 and later) loaded with `finops ingest focus`: one row "
+    "per commitment and commitment period, as delivered; a file loaded again replaces the commitment periods it restates.",
+)
+
 # created whenever the warehouse is opened for writing: what ingestion writes and the models read
-WAREHOUSE_TABLES = (LOADS, RAW_AWS_CUR, RAW_FOCUS, RAW_GCP_BILLING, GPU_METRICS, REFRESHED_PRICES, GPU_METRICS_CHANGES)
+WAREHOUSE_TABLES = (
+    LOADS, RAW_AWS_CUR, RAW_FOCUS, RAW_GCP_BILLING, GPU_METRICS, REFRESHED_PRICES, GPU_METRICS_CHANGES,
+    RAW_FOCUS_CONTRACT_COMMITMENTS,
+)
 SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS)
 TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, *SETTINGS_TABLES, SENT_REPORTS)}

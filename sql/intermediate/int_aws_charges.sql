@@ -224,6 +224,12 @@ select
         when usage_account_id is not null then 'Linked Account'
     end                                                      as SubAccountType,
     tags                                                     as Tags,
+    -- FOCUS 1.3: the seller of a marketplace product provides the service, AWS hosts it
+    case
+        when billing_entity = 'AWS Marketplace' then coalesce(legal_entity, 'AWS Marketplace')
+        else 'AWS'
+    end                                                      as ServiceProviderName,
+    'AWS'                                                    as HostProviderName,
     row_kind                                                 as x_RowKind,
     line_item_id                                             as x_LineItemId,
     line_item_type                                           as x_LineItemType,

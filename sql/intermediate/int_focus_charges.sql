@@ -76,6 +76,8 @@ select
     SubAccountName,
     SubAccountType,
     Tags,
+    ServiceProviderName,
+    HostProviderName,
     'line_item'                          as x_RowKind,
     cast(null as varchar)                as x_LineItemId,
     cast(null as varchar)                as x_LineItemType,

@@ -302,6 +302,8 @@ select
     coalesce(project_name, project_id)                       as SubAccountName,
     case when project_id is not null then 'Project' end      as SubAccountType,
     labels                                                   as Tags,
+    coalesce(seller_name, 'Google Cloud')                    as ServiceProviderName,
+    'Google Cloud'                                           as HostProviderName,
     row_kind                                                 as x_RowKind,
     cast(null as varchar)                                    as x_LineItemId,
     line_item_type                                           as x_LineItemType,

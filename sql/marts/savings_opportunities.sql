@@ -1,7 +1,8 @@
 -- Every savings opportunity, one row per ISO week, kind and scope, with what it would have saved
 -- that week, a monthly figure and a line a finance reader understands: spot for interruptible GPU
 -- work, idle GPUs, Savings Plans, smaller GPU types, endpoints without traffic, cold buckets, likely
--- unattached volumes, data sent away from its team's compute. A week's figure becomes a monthly one
+-- unattached volumes, data sent away from its team's compute, commitments about to end (what they
+-- save lapses) and under-used commitments (what they cost for nothing). A week's figure becomes a monthly one
 -- at 730 / 168 (the week repeated for an average month); the newer levers state one only for
 -- recurring opportunities (seen in at least 3 of the bill's last 4 weeks up to the row's).
 -- No on-demand hour or dollar is counted twice (int_savings_levers gives each GPU hour to one
@@ -51,6 +52,13 @@ volumes as (
 transfers as (
 
     select * from data_transfer_pairs where colocate_region is not null
+
+),
+
+commitments as (
+
+    -- the commitments' own Used and Unused rows: no other lever acts on them
+    select * from commitment_utilisation where grain = 'week'
 
 ),
 
@@ -214,6 +222,46 @@ transfer_rows as (
 
 ),
 
+expiry_rows as (
+
+    select
+        period                                                              as week,
+        'commitment_expiry'                                                 as kind,
+        'commitment'                                                        as scope,
+        commitment                                                          as name,
+        cast(null as varchar)                                               as team,
+        cast(covered_cost - commitment_cost as decimal(38, 10))             as weekly_savings,
+        'high'                                                              as confidence,
+        format('{} ends on {} (within {} days); it covers about {:.2f} of spend a month at on-demand prices, which it brings down by {:.2f} a week: renew or replace it before then',
+               commitment, strftime(term_end, '%Y-%m-%d'),
+               case when days_to_expiry <= 30 then 30 when days_to_expiry <= 60 then 60 else 90 end,
+               covered_cost * 730 / 168, covered_cost - commitment_cost)
+                                                                            as explanation
+    from commitments
+    where days_to_expiry between 0 and 90
+      and covered_cost > commitment_cost
+
+),
+
+underused_rows as (
+
+    select
+        period                                                              as week,
+        'commitment_underused'                                              as kind,
+        'commitment'                                                        as scope,
+        commitment                                                          as name,
+        cast(null as varchar)                                               as team,
+        unused_cost                                                         as weekly_savings,
+        'high'                                                              as confidence,
+        format('{} was {:.1f} % used this week: {:.2f} of it paid for nothing; move matching usage onto it, or exchange or sell it if it allows',
+               commitment, utilisation * 100, unused_cost)
+                                                                            as explanation
+    from commitments
+    where utilisation < 0.9
+      and unused_cost > 0
+
+),
+
 newer_rows as (
 
     select * from rightsizing_rows
@@ -225,6 +273,10 @@ newer_rows as (
     select * from volume_rows
     union all
     select * from transfer_rows
+    union all
+    select * from expiry_rows
+    union all
+    select * from underused_rows
 
 ),
 

@@ -50,6 +50,12 @@ select
     savings_plan_net_savings_plan_effective_cost                    as savings_plan_net_effective_cost,
     savings_plan_total_commitment_to_date                           as savings_plan_commitment,
     savings_plan_used_commitment                                    as savings_plan_used_commitment,
+    savings_plan_recurring_commitment_for_billing_period            as savings_plan_recurring_commitment,
+    savings_plan_amortized_upfront_commitment_for_billing_period    as savings_plan_upfront_commitment,
+    try_cast(nullif(savings_plan_start_time, '') as timestamp)      as savings_plan_start,
+    try_cast(nullif(savings_plan_end_time, '') as timestamp)        as savings_plan_end,
+    try_cast(nullif(reservation_start_time, '') as timestamp)       as reservation_start,
+    try_cast(nullif(reservation_end_time, '') as timestamp)         as reservation_end,
     resource_tags                                                   as tags,
     cost_category                                                   as cost_categories,
     x_load_id                                                       as load_id

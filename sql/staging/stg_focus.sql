@@ -1,5 +1,8 @@
--- One row per charge of a loaded FOCUS file (any provider), typed, with allowed values in the
--- spec's spelling: real exports write 'Usage-based' or 'usage' where FOCUS says 'Usage-Based'.
+-- One row per charge of a loaded FOCUS file (any provider, FOCUS 1.0 to 1.4), typed, with allowed
+-- values in the spec's spelling: real exports write 'Usage-based' or 'usage' where FOCUS says
+-- 'Usage-Based'. Files before 1.3 have no ServiceProviderName or HostProviderName: their provider
+-- is both (the deprecated ProviderName named it); 1.4 files' ProviderName and PublisherName were
+-- filled from ServiceProviderName when landed.
 select
     AvailabilityZone,
     BilledCost,
@@ -84,6 +87,16 @@ select
     SubAccountName,
     SubAccountType,
     Tags,
+    coalesce(ServiceProviderName, ProviderName) as ServiceProviderName,
+    coalesce(HostProviderName, ProviderName) as HostProviderName,
+    AllocatedMethodDetails,
+    AllocatedMethodId,
+    AllocatedResourceId,
+    AllocatedResourceName,
+    AllocatedTags,
+    CommitmentProgramEligibilityDetails,
+    ContractApplied,
+    x_FocusVersion,
     x_ExtraColumns,
     x_load_id as x_LoadId
 from raw_focus

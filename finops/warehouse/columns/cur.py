@@ -83,6 +83,11 @@ CUR_COLUMNS: dict[str, str] = {
     "savings_plan_used_commitment": MONEY,
     "savings_plan_recurring_commitment_for_billing_period": MONEY,
     "savings_plan_amortized_upfront_commitment_for_billing_period": MONEY,
+    # the terms, as text ('2024-10-01T00:00:00.000Z'): staging parses them
+    "savings_plan_start_time": "VARCHAR",
+    "savings_plan_end_time": "VARCHAR",
+    "reservation_start_time": "VARCHAR",
+    "reservation_end_time": "VARCHAR",
 }
 
 REQUIRED_COLUMNS = (
