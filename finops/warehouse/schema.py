@@ -259,7 +259,17 @@ SENT_REPORTS = Table(
     upgrade=("alter table sent_reports alter column sent_at drop not null",),
 )
 
+# [models] of finops.toml (finops/config/models_section.py), rewritten by every build beside the other settings
+MODEL_PATTERNS_SETTINGS = Table(
+    "model_patterns_settings",
+    {"dimension": "VARCHAR", "provider": "VARCHAR", "pattern": "VARCHAR", "model": "VARCHAR", "model_family": "VARCHAR",
+     "token_kind": "VARCHAR", "modality": "VARCHAR", "unit": "VARCHAR", "tokens_per_unit": "BIGINT", "pricing_mode": "VARCHAR"},
+    "Patterns naming generative-AI models, token kinds and pricing modes added by [models] of finops.toml, in the columns of the "
+    "model_usage_patterns seed; they win over the seed's.",
+)
+
 # created whenever the warehouse is opened for writing: what ingestion writes and the models read
 WAREHOUSE_TABLES = (LOADS, RAW_AWS_CUR, RAW_FOCUS, RAW_GCP_BILLING, GPU_METRICS, REFRESHED_PRICES, GPU_METRICS_CHANGES)
-SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS)
+SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS,
+                   MODEL_PATTERNS_SETTINGS)
 TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, *SETTINGS_TABLES, SENT_REPORTS)}
