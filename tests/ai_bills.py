@@ -38,19 +38,20 @@ def _claude(day: str, usage_type: str, tokens: str, cost: str) -> dict[str, str]
     })
 
 
-def _sagemaker(day: str, hour: int, usage_type: str, resource: str, cost: str, **extra: str) -> dict[str, str]:
+def _sagemaker(day: str, hour: int, usage_type: str, resource: str, cost: str) -> dict[str, str]:
     return {
         **_hour(day, hour), "lineItem/ProductCode": "AmazonSageMaker", "product/ProductName": "Amazon SageMaker",
         "lineItem/UsageType": usage_type, "lineItem/Operation": "RunInstance", "lineItem/UsageAmount": "1",
         "lineItem/UnblendedCost": cost, "lineItem/UnblendedRate": cost, "pricing/publicOnDemandCost": cost,
         "pricing/publicOnDemandRate": cost, "lineItem/ResourceId": resource, "pricing/unit": "Hrs",
-        "product/regionCode": "us-east-1", "lineItem/LineItemDescription": f"SageMaker {usage_type}", **extra,
+        "product/regionCode": "us-east-1", "lineItem/LineItemDescription": f"SageMaker {usage_type}",
+        "product/instanceType": usage_type.split(":")[1],
     }
 
 
 def bedrock_rows() -> list[dict[str, str]]:
-    """Claude 3.5 Sonnet through the profile on 5 October, the week before (8 October 2026 is in the
-    week of the 12th's report... see the tests), and Llama 3 70B billed per 1K tokens."""
+    """Claude 3.5 Sonnet through the profile in the week of 5 October 2026 and the week before, Llama 3
+    70B billed per 1K tokens, ten hours of the chat-llm endpoint and three training jobs."""
     rows = [
         # week of 5 October: 2M input ($6.00), 0.5M output ($7.50), 1M cache read ($0.30)
         _claude("2026-10-06", "USE1-MP:USE1_InputTokenCount-Units", "2000000", "6.00"),
