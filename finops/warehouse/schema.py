@@ -266,6 +266,16 @@ MODEL_PATTERNS_SETTINGS = Table(
      "token_kind": "VARCHAR", "modality": "VARCHAR", "unit": "VARCHAR", "tokens_per_unit": "BIGINT", "pricing_mode": "VARCHAR"},
     "Patterns naming generative-AI models, token kinds and pricing modes added by [models] of finops.toml, in the columns of the "
     "model_usage_patterns seed; they win over the seed's.",
+    {
+        "pattern": "SQL LIKE pattern over the lower-cased usage type, SKU, service name and description.",
+        "model": "Normalised model name ([[models.patterns]]).",
+        "model_family": "Model family ([[models.patterns]]).",
+        "token_kind": "input, output, cache_read, cache_write, provisioned, training or storage ([[models.token_kinds]]).",
+        "modality": "text, image, audio or video ([[models.token_kinds]]).",
+        "unit": "Unit of the quantity: tokens, characters, ... ([[models.token_kinds]]).",
+        "tokens_per_unit": "Tokens per unit of ConsumedQuantity when the price does not say 1K or 1M ([[models.token_kinds]]).",
+        "pricing_mode": "on_demand, batch or provisioned ([[models.pricing_modes]], or implied by a token kind).",
+    },
 )
 
 # `finops ingest metrics` of a vLLM, TGI or Triton scrape (finops/connectors/llm_metrics.py)
