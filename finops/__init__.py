@@ -29,6 +29,7 @@ from finops.errors import FinopsError, UsageError
 from finops.models.builder import build
 from finops.models.data_tests import run_tests
 from finops.report.export import export_focus
+from finops.savings.estimate import estimate_inference, estimate_labeling, estimate_training
 from finops.warehouse.connection import connect, transaction
 from finops.warehouse.status import status
 
@@ -40,6 +41,9 @@ __all__ = [
     "__version__",
     "build",
     "connect",
+    "estimate_inference",
+    "estimate_labeling",
+    "estimate_training",
     "export_focus",
     "ingest",
     "ingest_aws",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from finops.cli import estimate_commands as estimate
 from finops.cli import read_commands as read
 from finops.cli import write_commands as write
 from finops.cli.parser import Arguments, Command, Group
@@ -21,6 +22,8 @@ GROUPS = (
     Group("export", "Write the warehouse's data to files for other tools.",
           "finops export focus --out focus.parquet", "TARGET"),
     Group("prices", "Public prices the savings estimates use.", "finops prices refresh --provider aws", "ACTION"),
+    Group("estimate", "What a training run, an inference service or a labeling job will cost, priced from the warehouse.",
+          "finops estimate training --instance ml.p4d.24xlarge --hours 10 --trials 20", "KIND"),
 )
 
 
@@ -163,6 +166,19 @@ COMMANDS = (
             "into the warehouse. A source that cannot be reached keeps its earlier or bundled prices. Exit 0 when any price "
             "was refreshed, 1 when none could be.", "finops prices refresh\n  finops prices refresh --provider aws --lookback-days 7",
             write.prices_refresh, _prices_arguments, writes=True),
+    Command(("estimate", "training"), "Estimate a training run: instance hours on demand, on spot and under Savings Plans "
+            "(prices table), with --like the median of past matching runs.",
+            "finops estimate training --instance ml.p4d.24xlarge --hours 10 --trials 20 --spot --region us-east-1\n"
+            "  finops estimate training --instance ml.p4d.24xlarge --hours 10 --like vit-pretrain --format json",
+            estimate.training, estimate.training_arguments),
+    Command(("estimate", "inference"), "Estimate serving: instances needed, monthly cost and cost per 1,000 predictions, "
+            "self-hosted or through a managed API at the bill's token rates.",
+            "finops estimate inference --instance ml.g5.xlarge --rps 50 --batch 8 --latency-ms 120\n"
+            "  finops estimate inference --model claude-sonnet --input-tokens 800 --output-tokens 300 --rps 5",
+            estimate.inference, estimate.inference_arguments),
+    Command(("estimate", "labeling"), "Estimate a labeling job: labeler hours and their cost.",
+            "finops estimate labeling --items 100000 --minutes-per-item 3 --hourly-rate 20 --currency CNY",
+            estimate.labeling, estimate.labeling_arguments),
 )
 
 # `finops --help` and the docs test: every command and group, with its example

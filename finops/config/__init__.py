@@ -26,6 +26,7 @@ from finops.config.file import (
     parse_savings,
     read_document,
 )
+from finops.config.models_section import ModelSettings, parse_models
 from finops.config.refresh import (
     DuckDBSettings,
     RefreshSettings,
@@ -51,6 +52,7 @@ class Config:
     sources: list[SourceSetting] = field(default_factory=list)
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
 
 
 _TABLE_SECTIONS = {
@@ -61,6 +63,7 @@ _TABLE_SECTIONS = {
     "email": parse_email,
     "refresh": parse_refresh,
     "duckdb": parse_duckdb,
+    "models": parse_models,
 }
 SECTIONS = (*_TABLE_SECTIONS, "sources")
 
@@ -97,6 +100,7 @@ __all__ = [
     "DuckDBSettings",
     "EmailSettings",
     "Idle",
+    "ModelSettings",
     "RefreshSettings",
     "ReportSettings",
     "Savings",

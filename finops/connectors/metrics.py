@@ -4,7 +4,9 @@
 
 A bill says what a GPU cost, not whether it did anything; these samples are the other half that
 ``idle_gpu`` joins to billed GPU hours. Two file kinds are recognised by their content, not their
-name: ``nvidia-smi --query-gpu=... --format=csv`` logs and DCGM exporter scrapes (Prometheus text).
+name: ``nvidia-smi --query-gpu=... --format=csv`` logs and DCGM exporter scrapes (Prometheus text);
+LLM servers' scrapes (vLLM, TGI, Triton) land their token and request counters beside them
+(:mod:`finops.connectors.llm_metrics`).
 DuckDB reads each file as lines and parses them in SQL, so a large log never becomes a Python list.
 Lines that do not parse are counted and reported, never fatal: a long ``-l 1`` log often ends in a
 half-written line. A file of neither kind is an error naming the file.
@@ -22,7 +24,9 @@ import duckdb
 
 from finops.config import Config
 from finops.connectors.cloudwatch import land_cloudwatch
+from finops.connectors.llm_metrics import SERVING_KINDS, land_serving, serving_kind
 from finops.connectors.pipeline import ingest
+from finops.connectors.prometheus import LINES, samples_sql
 from finops.connectors.registry import Delivery, IngestOptions, Landed, Progress, SourceKind, register
 from finops.errors import FinopsError, UsageError
 from finops.warehouse.connection import first_line, sql_literal
@@ -30,8 +34,6 @@ from finops.warehouse.loads import LoadResult, note_metrics_change
 
 # nvidia-smi columns that name the machine, when a wrapper script logs one
 _RESOURCE_HEADERS = ("resource_id", "instance_id", "host", "hostname")
-# ASCII unit separator: never in a log line, so DuckDB hands over each line whole
-_LINES = "read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(31), quote = '', escape = '', auto_detect = false)"
 
 
 def ingest_metrics(
@@ -69,6 +71,8 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], 
         return Landed("cloudwatch", rows=rows, resources=resources)
     path = Path(delivery.location)
     kind = detect_kind(path)
+    if kind in SERVING_KINDS:
+        return land_serving(con, path, kind, options.resource)
     note_metrics_change(con, "source_file = ?", [str(path)])
     con.execute("delete from gpu_metrics where source_file = ?", [str(path)])
     land_file = _land_nvidia_smi if kind == "nvidia-smi" else _land_dcgm
@@ -105,7 +109,7 @@ def _files(sources: list[str | os.PathLike[str]]) -> list[Path]:
 
 
 def detect_kind(path: Path) -> str:
-    """``nvidia-smi`` or ``dcgm``, from the first lines; anything else is the user's mistake."""
+    """``nvidia-smi``, ``dcgm``, ``vllm``, ``tgi`` or ``triton``, from the first lines; anything else is the user's mistake."""
     try:
         with path.open(encoding="utf-8") as fh:
             head = [line.strip() for _, line in zip(range(50), fh)]
@@ -118,9 +122,12 @@ def detect_kind(path: Path) -> str:
         return "nvidia-smi"
     if any(line.startswith(("DCGM_FI_", "# HELP DCGM_FI_", "# TYPE DCGM_FI_")) for line in head):
         return "dcgm"
+    serving = serving_kind(head)
+    if serving:
+        return serving
     raise FinopsError(
-        f"{path}: not an nvidia-smi --query-gpu CSV log (header starting 'timestamp' with utilization.gpu) "
-        f"or a DCGM exporter scrape (DCGM_FI_* metrics); first line: {first[:60]!r}"
+        f"{path}: not an nvidia-smi --query-gpu CSV log (header starting 'timestamp' with utilization.gpu), "
+        f"a DCGM exporter scrape (DCGM_FI_* metrics) or a vLLM, TGI or Triton scrape; first line: {first[:60]!r}"
     )
 
 
@@ -153,7 +160,7 @@ def _land_nvidia_smi(con: duckdb.DuckDBPyConnection, path: Path, resource: str |
         create or replace temp table metrics_parsed as
         with lines as (
 
-            select trim(line) as line from {_LINES.format(path=sql_literal(str(path)))}
+            select trim(line) as line from {LINES.format(path=sql_literal(str(path)))}
 
         ),
 
@@ -178,43 +185,11 @@ def _land_nvidia_smi(con: duckdb.DuckDBPyConnection, path: Path, resource: str |
     return _insert(con, path, "nvidia-smi", valid, "gpu_index, sampled_at, gpu_utilization, memory_utilization, null, null, null")
 
 
-# One row per GPU and scrape time from a DCGM scrape's lines (``{lines}``), plus one row per line
+# One row per GPU and scrape time from a DCGM scrape's samples (``{samples}``), plus one row per line
 # that is not a sample; ``{resource}`` is the resource_id expression, ``?`` the scrape's time.
 _DCGM_SQL = """
         create or replace temp table metrics_parsed as
-        with lines as (
-
-            select trim(line) as line from {lines}
-
-        ),
-
-        matched as (
-
-            select
-                line,
-                regexp_extract(
-                    line,
-                    '^([A-Za-z_:][A-Za-z0-9_:]*)(\\{{(.*)\\}})?[ \\t]+([^ \\t]+)([ \\t]+(-?[0-9]+))?$',
-                    ['metric', 'braces', 'labels', 'value', 'rest', 'epoch_ms']
-                ) as m
-            from lines
-            where line <> '' and not starts_with(line, '#')
-
-        ),
-
-        samples as (
-
-            select
-                m.metric                                                       as metric,
-                map(
-                    regexp_extract_all(m.labels, '([A-Za-z_][A-Za-z0-9_]*)="', 1),
-                    regexp_extract_all(m.labels, '="((?:[^"\\\\]|\\\\.)*)"', 1)
-                )                                                              as labels,
-                try_cast(m.value as double)                                    as value,
-                coalesce(make_timestamp(try_cast(nullif(m.epoch_ms, '') as bigint) * 1000), ?) as sampled_at
-            from matched
-
-        ),
+        with {samples},
 
         dcgm as (
 
@@ -271,7 +246,7 @@ def _land_dcgm(con: duckdb.DuckDBPyConnection, path: Path, resource: str | None)
     resource_sql = sql_literal(resource or path.stem)
     if not resource:
         resource_sql = f"coalesce(labels['Hostname'], labels['hostname'], {resource_sql})"
-    con.execute(_DCGM_SQL.format(lines=_LINES.format(path=sql_literal(str(path))), resource=resource_sql), [mtime])
+    con.execute(_DCGM_SQL.format(samples=samples_sql(str(path)), resource=resource_sql), [mtime])
     valid = "complete and resource_id is not null and gpu_utilization between 0 and 100"
     return _insert(con, path, "dcgm", valid, "gpu_index, sampled_at, gpu_utilization, memory_utilization, sm_active, pod, namespace")
 
@@ -296,11 +271,11 @@ def _insert(con: duckdb.DuckDBPyConnection, path: Path, kind: str, valid: str, c
 register(SourceKind(
     "metrics",
     "GPU utilisation samples: nvidia-smi --query-gpu CSV logs, DCGM exporter scrapes, or CloudWatch for the "
-    "GPU resources the bill shows; a file loaded again replaces its samples",
+    "GPU resources the bill shows; token and request counters of vLLM, TGI and Triton scrapes; a file loaded again replaces its samples",
     ("a directory or file", "cloudwatch://REGION"),
     discover_at, land, describe=describe_samples,
     example="finops ingest metrics ./nvidia-smi-logs/ --resource i-0abc123def4567890\n"
-    "  finops ingest metrics ./dcgm/*.prom\n  finops ingest metrics cloudwatch://us-east-1",
+    "  finops ingest metrics ./dcgm/*.prom\n  finops ingest metrics ./vllm-scrapes/ --resource chat-llm\n  finops ingest metrics cloudwatch://us-east-1",
     options=("endpoint_url", "resource"),
     many_locations=True,
 ))

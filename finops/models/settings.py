@@ -2,7 +2,7 @@
 
 Models stay plain SQL that any engine runs, and anyone can see the rules in force with a SELECT:
 ``attribution_*`` (which tags name teams, projects and workloads; which shared costs are split),
-``idle_settings`` and ``savings_settings``. The tables are declared in finops/warehouse/schema.py.
+``idle_settings``, ``savings_settings`` and ``model_patterns_settings``. The tables are declared in finops/warehouse/schema.py.
 """
 
 from __future__ import annotations
@@ -10,21 +10,26 @@ from __future__ import annotations
 import duckdb
 
 from finops.config.file import Attribution, Idle, Savings
+from finops.config.models_section import ModelSettings
 from finops.warehouse.schema import (
     ATTRIBUTION_SHARED_COSTS,
     ATTRIBUTION_TAG_KEYS,
     ATTRIBUTION_WORKLOAD_KEYS,
     IDLE_SETTINGS,
+    MODEL_PATTERNS_SETTINGS,
     SAVINGS_SETTINGS,
     create_table,
 )
 
 
-def write_settings(con: duckdb.DuckDBPyConnection, attribution: Attribution, idle: Idle, savings: Savings) -> None:
+def write_settings(
+    con: duckdb.DuckDBPyConnection, attribution: Attribution, idle: Idle, savings: Savings, models: ModelSettings | None = None,
+) -> None:
     """Replace every settings table with the settings in force."""
     write_attribution_tables(con, attribution)
     write_idle_settings(con, idle)
     write_savings_settings(con, savings)
+    write_model_patterns(con, models or ModelSettings())
 
 
 def write_attribution_tables(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:
@@ -58,3 +63,14 @@ def write_savings_settings(con: duckdb.DuckDBPyConnection, savings: Savings) -> 
                 [savings.interruptible_endpoints, savings.commitment_lookback_days, savings.rightsizing_days,
                  savings.rightsizing_peak_memory_below, savings.rightsizing_peak_utilization_below,
                  savings.endpoint_zero_traffic_hours, savings.cold_storage_days])
+
+
+def write_model_patterns(con: duckdb.DuckDBPyConnection, models: ModelSettings) -> None:
+    """The [models] patterns, one row each, so model_usage reads them beside its seed."""
+    create_table(con, MODEL_PATTERNS_SETTINGS, replace=True)
+    if models.patterns:
+        con.executemany(
+            f"insert into {MODEL_PATTERNS_SETTINGS.name} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(p.dimension, p.provider, p.pattern, p.model, p.model_family, p.token_kind, p.modality, p.unit,
+              p.tokens_per_unit, p.pricing_mode) for p in models.patterns],
+        )

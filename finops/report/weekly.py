@@ -55,6 +55,10 @@ QUERIES = {
         order by abs(change) desc, workload_name limit $top""",
     "training": "select * from report_training_jobs where week = $week order by EffectiveCost desc, training_job limit $top",
     "endpoints": "select * from report_endpoints where week = $week order by EffectiveCost desc, endpoint limit $top",
+    "ai_models": "select * from report_ai_models where week = $week order by EffectiveCost desc, model limit $top",
+    "ai_owners": """
+        select team, application, currency, sum(EffectiveCost) as EffectiveCost from model_usage
+        where strftime(day, '%G-W%V') = $week group by all order by EffectiveCost desc, team, application limit $top""",
     "anomalies": """
         select * from report_anomalies
         where week = $week and abs(deviation) >= $min_cost and (baseline = 0 or abs(deviation_share) >= $threshold)

@@ -19,7 +19,7 @@ from finops.warehouse.catalog import columns_of
 from finops.warehouse.columns.cur import CUR_COLUMNS, MAP_COLUMNS, MONEY
 from finops.warehouse.columns.focus import CONTRACT_COMMITMENT_COLUMNS, FOCUS_1_3_COLUMNS, FOCUS_COLUMNS
 from finops.warehouse.columns.gcp import RAW_GCP_COLUMNS, column_doc
-from finops.warehouse.columns.metrics import GPU_METRICS_COLUMNS
+from finops.warehouse.columns.metrics import GPU_METRICS_COLUMNS, LLM_SERVING_COLUMNS
 from finops.warehouse.sql import sql_identifier, sql_literal
 
 
@@ -268,10 +268,50 @@ RAW_FOCUS_CONTRACT_COMMITMENTS = Table(
     "per commitment and commitment period, as delivered; a file loaded again replaces the commitment periods it restates.",
 )
 
+# [models] of finops.toml (finops/config/models_section.py), rewritten by every build beside the other settings
+MODEL_PATTERNS_SETTINGS = Table(
+    "model_patterns_settings",
+    {"dimension": "VARCHAR", "provider": "VARCHAR", "pattern": "VARCHAR", "model": "VARCHAR", "model_family": "VARCHAR",
+     "token_kind": "VARCHAR", "modality": "VARCHAR", "unit": "VARCHAR", "tokens_per_unit": "BIGINT", "pricing_mode": "VARCHAR"},
+    "Patterns naming generative-AI models, token kinds and pricing modes added by [models] of finops.toml, in the columns of the "
+    "model_usage_patterns seed; they win over the seed's.",
+    {
+        "pattern": "SQL LIKE pattern over the lower-cased usage type, SKU, service name and description.",
+        "model": "Normalised model name ([[models.patterns]]).",
+        "model_family": "Model family ([[models.patterns]]).",
+        "token_kind": "input, output, cache_read, cache_write, provisioned, training or storage ([[models.token_kinds]]).",
+        "modality": "text, image, audio or video ([[models.token_kinds]]).",
+        "unit": "Unit of the quantity: tokens, characters, ... ([[models.token_kinds]]).",
+        "tokens_per_unit": "Tokens per unit of ConsumedQuantity when the price does not say 1K or 1M ([[models.token_kinds]]).",
+        "pricing_mode": "on_demand, batch or provisioned ([[models.pricing_modes]], or implied by a token kind).",
+    },
+)
+
+# `finops ingest metrics` of a vLLM, TGI or Triton scrape (finops/connectors/llm_metrics.py)
+LLM_SERVING_METRICS = Table(
+    "llm_serving_metrics",
+    LLM_SERVING_COLUMNS,
+    "Token and request counters of self-hosted LLM servers (vLLM, TGI, Triton scrapes loaded with `finops ingest metrics`), "
+    "cumulative as scraped: one row per resource, model, counter and scrape time; a file loaded again replaces its rows. "
+    "The endpoints mart takes the increase between scrapes.",
+    {
+        "resource_id": "The endpoint or instance that served them (--resource, else the file name); matched to the endpoint name or the bill's ResourceId.",
+        "model": "The model served (vLLM model_name, TGI model_id, Triton model label); empty when the scrape does not say.",
+        "sampled_at": "Scrape time, UTC (the sample's timestamp, else the file's modification time).",
+        "counter": "prompt_tokens (vllm:prompt_tokens_total, tgi_request_input_length_sum), generation_tokens "
+            "(vllm:generation_tokens_total, tgi_request_generated_tokens_sum) or requests (vllm:request_success_total, "
+            "tgi_request_success, nv_inference_request_success).",
+        "value": "The counter's value since the server started (summed over the scrape's other labels).",
+        "source": "vllm, tgi or triton.",
+        "source_file": "The file the counters were loaded from (loading it again replaces them).",
+    },
+)
+
 # created whenever the warehouse is opened for writing: what ingestion writes and the models read
 WAREHOUSE_TABLES = (
     LOADS, RAW_AWS_CUR, RAW_FOCUS, RAW_GCP_BILLING, GPU_METRICS, REFRESHED_PRICES, GPU_METRICS_CHANGES,
-    RAW_FOCUS_CONTRACT_COMMITMENTS,
+    RAW_FOCUS_CONTRACT_COMMITMENTS, LLM_SERVING_METRICS,
 )
-SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS)
+SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS,
+                   MODEL_PATTERNS_SETTINGS)
 TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, *SETTINGS_TABLES, SENT_REPORTS)}

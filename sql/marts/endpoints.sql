@@ -1,5 +1,6 @@
 -- Inference endpoints per day: instance hours, GPU hours, what they cost and, with CloudWatch
--- metrics loaded, invocations and the cost per 1,000 predictions.
+-- metrics loaded, invocations and the cost per 1,000 predictions; with an LLM server's scrapes
+-- loaded (vLLM, TGI, Triton), the tokens it served and the cost per 1M tokens.
 with inference as (
 
     select * from allocated_costs where x_WorkloadType = 'inference'
@@ -13,6 +14,33 @@ invocations as (
     from gpu_metrics
     where invocations is not null
     group by all
+
+),
+
+serving_keys as (
+
+    -- a server's scrapes name the endpoint, or the instance (ResourceId) behind it
+    select distinct cast(ChargePeriodStart as date) as day, x_WorkloadName as endpoint, x_WorkloadName as served_by
+    from inference
+    union
+    select distinct cast(ChargePeriodStart as date), x_WorkloadName, ResourceId
+    from inference
+    where ResourceId is not null
+
+),
+
+served as (
+
+    select
+        serving_keys.endpoint,
+        serving_keys.day,
+        sum(int_llm_serving.prompt_tokens)                                        as prompt_tokens,
+        sum(int_llm_serving.generation_tokens)                                    as generation_tokens,
+        sum(int_llm_serving.requests)                                             as llm_requests
+    from serving_keys
+    inner join int_llm_serving
+        on int_llm_serving.resource_id = serving_keys.served_by and int_llm_serving.day = serving_keys.day
+    group by serving_keys.endpoint, serving_keys.day
 
 ),
 
@@ -37,6 +65,13 @@ daily as (
 select
     daily.*,
     invocations.invocations,
-    cast(daily.EffectiveCost * 1000 / nullif(invocations.invocations, 0) as decimal(38, 10)) as cost_per_1000_predictions
+    cast(daily.EffectiveCost * 1000 / nullif(coalesce(invocations.invocations, served.llm_requests), 0) as decimal(38, 10))
+                                                                                  as cost_per_1000_predictions,
+    served.prompt_tokens,
+    served.generation_tokens,
+    served.llm_requests,
+    cast(daily.EffectiveCost * 1000000 / nullif(coalesce(served.prompt_tokens, 0) + coalesce(served.generation_tokens, 0), 0)
+        as decimal(38, 10))                                                       as cost_per_1m_tokens
 from daily
 left join invocations using (endpoint, day)
+left join served using (endpoint, day)

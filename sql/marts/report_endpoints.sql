@@ -1,5 +1,6 @@
 -- Inference endpoints per ISO week: instance and GPU hours, cost, cost per instance hour and, where
--- CloudWatch invocations are loaded, cost per 1,000 predictions.
+-- CloudWatch invocations (or an LLM server's requests) are loaded, cost per 1,000 predictions; with
+-- an LLM server's scrapes, cost per 1M tokens.
 with daily as (
 
     select * from endpoints
@@ -17,7 +18,10 @@ weekly as (
         sum(instance_hours)      as instance_hours,
         sum(gpu_hours)           as gpu_hours,
         sum(EffectiveCost)       as EffectiveCost,
-        sum(invocations)         as invocations
+        sum(invocations)         as invocations,
+        sum(llm_requests)        as llm_requests,
+        sum(prompt_tokens)       as prompt_tokens,
+        sum(generation_tokens)   as generation_tokens
     from daily
     group by all
 
@@ -26,5 +30,7 @@ weekly as (
 select
     weekly.*,
     cast(EffectiveCost / nullif(instance_hours, 0) as decimal(38, 10))  as cost_per_instance_hour,
-    cast(EffectiveCost * 1000 / nullif(invocations, 0) as decimal(38, 10)) as cost_per_1000_predictions
+    cast(EffectiveCost * 1000 / nullif(coalesce(invocations, llm_requests), 0) as decimal(38, 10)) as cost_per_1000_predictions,
+    cast(EffectiveCost * 1000000 / nullif(coalesce(prompt_tokens, 0) + coalesce(generation_tokens, 0), 0)
+        as decimal(38, 10))                                                 as cost_per_1m_tokens
 from weekly

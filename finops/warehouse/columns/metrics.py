@@ -15,3 +15,14 @@ GPU_METRICS_COLUMNS = {
     "source_file": "VARCHAR NOT NULL",
     "invocations": "DOUBLE",
 }
+
+# LLM servers' cumulative counters (vLLM, TGI, Triton scrapes), as scraped
+LLM_SERVING_COLUMNS = {
+    "resource_id": "VARCHAR NOT NULL",
+    "model": "VARCHAR NOT NULL",
+    "sampled_at": "TIMESTAMP NOT NULL",
+    "counter": "VARCHAR NOT NULL",
+    "value": "DOUBLE NOT NULL",
+    "source": "VARCHAR NOT NULL",
+    "source_file": "VARCHAR NOT NULL",
+}
