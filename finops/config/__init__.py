@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finops.config.currency import CurrencySettings, parse_currency
 from finops.config.file import (
     Attribution,
     Idle,
@@ -51,6 +52,7 @@ class Config:
     sources: list[SourceSetting] = field(default_factory=list)
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
+    currency: CurrencySettings = field(default_factory=CurrencySettings)
 
 
 _TABLE_SECTIONS = {
@@ -61,6 +63,7 @@ _TABLE_SECTIONS = {
     "email": parse_email,
     "refresh": parse_refresh,
     "duckdb": parse_duckdb,
+    "currency": parse_currency,
 }
 SECTIONS = (*_TABLE_SECTIONS, "sources")
 
@@ -94,6 +97,7 @@ __all__ = [
     "SECTIONS",
     "Attribution",
     "Config",
+    "CurrencySettings",
     "DuckDBSettings",
     "EmailSettings",
     "Idle",
