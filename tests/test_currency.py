@@ -64,3 +64,11 @@ def test_inline_rates_and_bad_rates(tmp_path):
     path.write_text('[currency]\n[currency.rates]\n"2026-10" = { USD = "0.9" }\n', encoding="utf-8")
     with pytest.raises(finops.UsageError, match="currency.presentation must be set"):
         load_config(path)
+
+
+def test_one_aws_file_in_two_currencies_is_refused_at_ingest(con, tmp_path):
+    rows = cur_rows({}, {"lineItem/CurrencyCode": "EUR"})
+    path = write_cur_csv(tmp_path / "mixed" / "cur.csv", rows)
+    with pytest.raises(finops.FinopsError, match=r"cur.csv: mixes currencies EUR and USD for one billing account"):
+        finops.ingest_aws(con, path)
+    assert con.execute("select count(*) from raw_aws_cur").fetchone() == (0,)
