@@ -93,7 +93,7 @@ def test_only_real_table_references_are_dependencies(tmp_path):
 def test_a_model_reads_landing_and_settings_tables_too():
     reads = {m.name: m.reads for m in load_models()}
     assert reads["idle_gpu"] == ["allocated_costs", "gpu_metrics", "idle_settings"]
-    assert reads["stg_aws_cur"] == ["raw_aws_cur"]
+    assert reads["stg_aws_cur"] == ["aws_regions", "aws_usage_type_units", "raw_aws_cur"]  # the seeds it normalises with
 
 
 def test_every_model_comes_after_what_it_reads():

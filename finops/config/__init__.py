@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finops.config.currency import CurrencySettings, parse_currency
 from finops.config.file import (
     Attribution,
     Idle,
@@ -53,6 +54,7 @@ class Config:
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
+    currency: CurrencySettings = field(default_factory=CurrencySettings)
 
 
 _TABLE_SECTIONS = {
@@ -64,6 +66,7 @@ _TABLE_SECTIONS = {
     "refresh": parse_refresh,
     "duckdb": parse_duckdb,
     "models": parse_models,
+    "currency": parse_currency,
 }
 SECTIONS = (*_TABLE_SECTIONS, "sources")
 
@@ -97,6 +100,7 @@ __all__ = [
     "SECTIONS",
     "Attribution",
     "Config",
+    "CurrencySettings",
     "DuckDBSettings",
     "EmailSettings",
     "Idle",

@@ -41,6 +41,13 @@ def check_landed(
     if bad:
         raise FinopsError(f"{files.uri_of(bad[1])}: unknown currency {bad[0]!r} (not an ISO 4217 code)")
 
+    mixed = con.execute(
+        f"select x_source_file, string_agg(distinct upper({t.currency}), ' and ' order by upper({t.currency})) {where} "
+        f"group by x_source_file, {t.account} having count(distinct upper({t.currency})) > 1 limit 1"
+    ).fetchone()
+    if mixed:
+        raise FinopsError(f"{files.uri_of(mixed[0])}: mixes currencies {mixed[1]} for one billing account (an account bills in one currency)")
+
     if expected_period:
         bad = con.execute(
             f"select {t.period_start}, x_source_file {where} and {t.period_start} <> cast(? as timestamp) limit 1",

@@ -20,7 +20,7 @@ def input_tables(models: list[Model], config: Config | None = None) -> duckdb.Du
     """An in-memory DuckDB holding the seeds among ``models`` and the settings tables; the caller closes it."""
     config = config or Config()
     con = duckdb.connect()
-    write_settings(con, config.attribution, config.idle, config.savings, config.models)
+    write_settings(con, config)
     for model in models:
         if model.materialized == "seed":
             con.execute(f"create table {model.name} as select * from read_csv({sql_literal(str(model.path))}, header = true)")

@@ -43,7 +43,7 @@ def build(
     models = models or load_models()
     macros = _macros()
     con.execute(macros)
-    write_settings(con, config.attribution, config.idle, config.savings, config.models)
+    write_settings(con, config)
     create_table(con, BUILD_STATE)
     fingerprint = _fingerprint(models, macros, config)
     incremental: dict[str, str] = {}  # incremental tables built so far, by their key column
@@ -108,7 +108,7 @@ def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> No
 def _fingerprint(models: list[Model], macros: str, config: Config) -> str:
     """Everything besides the loads (and metrics) that decides a row of an incremental table: the
     SQL, and the attribution and idle settings (no incremental table reads the savings settings)."""
-    digest = hashlib.sha256(macros.encode() + repr((config.attribution, config.idle)).encode())
+    digest = hashlib.sha256(macros.encode() + repr((config.attribution, config.idle, config.currency)).encode())
     for model in models:
         text = model.path.read_bytes() if model.materialized == "seed" else model.sql.encode()
         digest.update(f"\0{model.name}\0{model.materialized}\0".encode() + text)

@@ -2,19 +2,26 @@
 
 Models stay plain SQL that any engine runs, and anyone can see the rules in force with a SELECT:
 ``attribution_*`` (which tags name teams, projects and workloads; which shared costs are split),
-``idle_settings``, ``savings_settings`` and ``model_patterns_settings``. The tables are declared in finops/warehouse/schema.py.
+``idle_settings``, ``savings_settings``, ``model_patterns_settings`` and ``fx_rates``. The tables are declared in finops/warehouse/schema.py.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import duckdb
 
+from finops.config import Config
+from finops.config.currency import CurrencySettings
 from finops.config.file import Attribution, Idle, Savings
 from finops.config.models_section import ModelSettings
+from finops.warehouse.catalog import exists
 from finops.warehouse.schema import (
     ATTRIBUTION_SHARED_COSTS,
     ATTRIBUTION_TAG_KEYS,
     ATTRIBUTION_WORKLOAD_KEYS,
+    FX_RATES,
     IDLE_SETTINGS,
     MODEL_PATTERNS_SETTINGS,
     SAVINGS_SETTINGS,
@@ -22,14 +29,13 @@ from finops.warehouse.schema import (
 )
 
 
-def write_settings(
-    con: duckdb.DuckDBPyConnection, attribution: Attribution, idle: Idle, savings: Savings, models: ModelSettings | None = None,
-) -> None:
+def write_settings(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Replace every settings table with the settings in force."""
-    write_attribution_tables(con, attribution)
-    write_idle_settings(con, idle)
-    write_savings_settings(con, savings)
-    write_model_patterns(con, models or ModelSettings())
+    write_attribution_tables(con, config.attribution)
+    write_idle_settings(con, config.idle)
+    write_savings_settings(con, config.savings)
+    write_model_patterns(con, config.models)
+    write_fx_rates(con, config.currency)
 
 
 def write_attribution_tables(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:
@@ -74,3 +80,28 @@ def write_model_patterns(con: duckdb.DuckDBPyConnection, models: ModelSettings) 
             [(p.dimension, p.provider, p.pattern, p.model, p.model_family, p.token_kind, p.modality, p.unit,
               p.tokens_per_unit, p.pricing_mode) for p in models.patterns],
         )
+
+
+def write_fx_rates(con: duckdb.DuckDBPyConnection, currency: CurrencySettings) -> None:
+    """The monthly rates of [currency], so the models convert amounts in SQL and anyone can see the
+    rate a total used. When the presentation currency is USD, a month and currency [currency] has no
+    rate for takes Google's own: a GCP export's currency_conversion_rate (local units per US dollar),
+    inverted in Decimal. Without rates the table is empty and every amount stays in its own currency."""
+    create_table(con, FX_RATES, replace=True)
+    rates = {(dt.date(int(month[:4]), int(month[5:]), 1), code): (rate, currency.source)
+             for (month, code), rate in currency.rates.items()}
+    if currency.presentation == "USD" and exists(con, "raw_gcp_billing"):
+        for month, code, local_per_usd in con.execute(_GCP_RATES).fetchall():
+            rates.setdefault((month, code), ((Decimal(1) / local_per_usd).quantize(Decimal("1e-10")), "Google Cloud billing export"))
+    rows = [(month, code, currency.presentation, rate, source) for (month, code), (rate, source) in sorted(rates.items())]
+    if rows:
+        con.executemany(f"insert into {FX_RATES.name} values (?, ?, ?, ?, ?)", rows)
+
+
+# the rate Google applied most often in each month to each non-USD currency
+_GCP_RATES = """
+    select cast(date_trunc('month', usage_start_time) as date), upper(currency), mode(currency_conversion_rate)
+    from raw_gcp_billing
+    where upper(currency) <> 'USD' and currency_conversion_rate > 0
+    group by all
+"""

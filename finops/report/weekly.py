@@ -24,6 +24,7 @@ from finops.config.report import ReportSettings
 from finops.errors import FinopsError, UsageError
 from finops.report import wording
 from finops.report.chart import ChartData, draw
+from finops.report.currency import report_currency
 from finops.resources import resource_dir
 from finops.warehouse.connection import sql_identifier
 
@@ -147,7 +148,8 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
         data[name] = _rows(con, sql, {k: params[k] for k in set(re.findall(r"\$(\w+)", sql))})
     headline = data.pop("headline")
     data["headline"] = headline[0] if headline else None
-    data["currency"] = (data["headline"] or {}).get("currency") or "USD"  # no charges at all: say dollars
+    currency, data["fx_rates"] = report_currency(con, params["week_start"])
+    data["currency"] = currency or "USD"  # no charges at all: say dollars
     data["breakdown"] = {
         dimension: [r for r in data["breakdown"] if r["dimension"] == dimension]
         for dimension in ("workload_type", "team", "provider")

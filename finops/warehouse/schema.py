@@ -229,6 +229,19 @@ SAVINGS_SETTINGS = Table(
         "rightsizing, endpoint and cold-storage thresholds (rightsizing_days 14, rightsizing_peak_memory_below 20, rightsizing_peak_utilization_below "
         "40, endpoint_zero_traffic_hours 4, cold_storage_days 60).",
 )
+FX_RATES = Table(
+    "fx_rates",
+    {"month": "DATE", "currency": "VARCHAR", "presentation_currency": "VARCHAR", "rate": "DECIMAL(38, 10)", "source": "VARCHAR"},
+    "Monthly exchange rates in force, from [currency] of finops.toml (inline or its rates_file): one unit of currency is worth rate units "
+        "of presentation_currency in that month. The weekly report converts its totals with them; empty without a [currency] section.",
+    {
+        "month": "First day of the month the rate applies to.",
+        "currency": "The bill's currency (ISO 4217), e.g. EUR.",
+        "presentation_currency": "The currency the report presents, [currency] presentation.",
+        "rate": "Units of presentation_currency per unit of currency.",
+        "source": "Where the rate came from: finops.toml or its rates file.",
+    },
+)
 
 # `finops refresh` (finops/ops/refresh.py) creates it before its first email
 SENT_REPORTS = Table(
@@ -313,5 +326,5 @@ WAREHOUSE_TABLES = (
     RAW_FOCUS_CONTRACT_COMMITMENTS, LLM_SERVING_METRICS,
 )
 SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS,
-                   MODEL_PATTERNS_SETTINGS)
+                   MODEL_PATTERNS_SETTINGS, FX_RATES)
 TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, *SETTINGS_TABLES, SENT_REPORTS)}

@@ -72,14 +72,6 @@ classified as (
             else 'OnDemand'
         end as purchase_option,
         case when row_kind = 'unused_commitment' then 0 else unblended_cost end as billed_cost,
-        -- FOCUS unit format: AWS's Hrs, GB-Mo and Obj-Month become Hours, GB-Months, Objects-Months
-        regexp_replace(
-            regexp_replace(
-                regexp_replace(replace(pricing_unit, 'Obj-Month', 'Objects-Months'), '^Hrs?$', 'Hours'),
-                '-(Mo|Month)$', '-Months'
-            ),
-            '-(Hrs|Hr)$', '-Hours'
-        ) as focus_unit,
         case
             when row_kind = 'unused_commitment' then unused_commitment_cost
             when line_item_type = 'SavingsPlanCoveredUsage'

@@ -20,7 +20,7 @@ charges as (
 
     select
         cast(max(ChargePeriodEnd) as timestamp)                  as data_through,
-        string_agg(distinct BillingCurrency, ', ' order by BillingCurrency) as currency
+        (select string_agg(distinct currency, ', ' order by currency) from workload_costs) as currency
     from costs
 
 ),

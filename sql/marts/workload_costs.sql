@@ -1,8 +1,25 @@
 -- Spend per day, provider, service, team and workload: the grain the weekly report and most questions
 -- need, a small fraction of the line items. Kept per load so a build replaces only what changed.
+-- Amounts are in the presentation currency of [currency] where fx_rates has the month's rate for
+-- the bill's currency, else in the bill's own (currency says which): never two currencies summed.
 with allocated as (
 
     select * from allocated_costs
+
+),
+
+converted as (
+
+    select
+        allocated.*,
+        case when allocated.BillingCurrency = presentation.currency then 1 else rates.rate end as fx_rate,
+        presentation.currency                                   as presentation_currency
+    from allocated
+    left join (select max(presentation_currency) as currency from fx_rates) as presentation
+        on true
+    left join fx_rates as rates
+        on rates.currency = allocated.BillingCurrency
+        and rates.month = cast(date_trunc('month', allocated.ChargePeriodStart) as date)
 
 )
 
@@ -15,10 +32,12 @@ select
     x_Project                                               as project,
     x_WorkloadType                                          as workload_type,
     x_WorkloadName                                          as workload_name,
-    sum(BilledCost)                                         as BilledCost,
-    sum(EffectiveCost)                                      as EffectiveCost,
-    sum(ListCost)                                           as ListCost,
+    case when fx_rate is null then BillingCurrency else presentation_currency end
+                                                            as currency,
+    sum(cast(BilledCost * coalesce(fx_rate, 1) as decimal(38, 10)))    as BilledCost,
+    sum(cast(EffectiveCost * coalesce(fx_rate, 1) as decimal(38, 10))) as EffectiveCost,
+    sum(cast(ListCost * coalesce(fx_rate, 1) as decimal(38, 10)))      as ListCost,
     coalesce(sum(x_GpuHours), 0)                            as gpu_hours,
     x_LoadId                                                as load_id
-from allocated
+from converted
 group by all

@@ -1,5 +1,34 @@
 -- One row per AWS Cost and Usage Report line item, every shape (legacy CUR, CUR 2.0) alike.
--- Renaming and typing only; what the columns mean in FOCUS terms is decided downstream.
+-- Renaming and typing, plus two normalisations every reader needs: the unit in FOCUS's unit
+-- format (derived from the usage type where pricing/unit is empty, as it is for S3 Requests-Tier2,
+-- SpotUsage, EBS VolumeUsage and RIFee rows) and the region's name where the bill has no
+-- product/location. What the columns mean in FOCUS terms is decided downstream.
+with usage_type_units as (
+
+    -- the unit of each usage type the bill leaves without one: its first matching pattern
+    select usage_types.usage_type, arg_min(patterns.unit, patterns.priority) as unit
+    from (
+        select distinct line_item_usage_type as usage_type
+        from raw_aws_cur
+        where nullif(trim(pricing_unit), '') is null
+    ) as usage_types
+    inner join aws_usage_type_units as patterns
+        on usage_types.usage_type like patterns.pattern
+    group by usage_types.usage_type
+
+),
+
+line_item_units as (
+
+    select
+        raw_aws_cur.*,
+        coalesce(nullif(trim(raw_aws_cur.pricing_unit), ''), usage_type_units.unit, 'Units') as source_unit
+    from raw_aws_cur
+    left join usage_type_units
+        on raw_aws_cur.line_item_usage_type = usage_type_units.usage_type
+
+)
+
 select
     identity_line_item_id                                           as line_item_id,
     bill_payer_account_id                                           as payer_account_id,
@@ -28,11 +57,23 @@ select
     line_item_legal_entity                                          as legal_entity,
     coalesce(product_product_name, product_servicename)             as product_name,
     product_region_code                                             as region_code,
-    product_location                                                as region_name,
+    coalesce(product_location, regions.region_name)                 as region_name,
     product_instance_type                                           as instance_type,
     product_product_family                                          as product_family,
     product_sku                                                     as sku,
     pricing_unit                                                    as pricing_unit,
+    -- FOCUS unit format: Hrs and DPU-Hour become Hours and DPU-Hours, GB-Mo GB-Months,
+    -- Obj-Month Objects-Months, a count in blocks (64K-Chunks) '64 KB Chunks'
+    case
+        when regexp_matches(source_unit, '^[0-9]+K-[A-Za-z]+$') then replace(source_unit, 'K-', ' KB ')
+        else regexp_replace(
+            regexp_replace(
+                regexp_replace(replace(source_unit, 'Obj-Month', 'Objects-Months'), '^(Hrs?|Hours?)$', 'Hours'),
+                '-(Mo|Month)$', '-Months'
+            ),
+            '-(Hrs|Hr|Hour)$', '-Hours'
+        )
+    end                                                             as focus_unit,
     pricing_term                                                    as pricing_term,
     pricing_rate_code                                               as rate_code,
     pricing_public_on_demand_cost                                   as public_on_demand_cost,
@@ -59,4 +100,6 @@ select
     resource_tags                                                   as tags,
     cost_category                                                   as cost_categories,
     x_load_id                                                       as load_id
-from raw_aws_cur
+from line_item_units
+left join aws_regions as regions
+    on line_item_units.product_region_code = regions.region_code

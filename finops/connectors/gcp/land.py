@@ -104,12 +104,14 @@ def check(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) ->
     bad = con.execute(f"select invoice_month, x_source_file {where} and not regexp_full_match(invoice_month, '\\d{{6}}') limit 1").fetchone()
     if bad:
         raise FinopsError(f"{files.uri_of(bad[1])}: invoice.month {bad[0]!r} is not YYYYMM")
+    # per file, and across the files of one billing account and day (a billing account bills in one currency)
     mixed = con.execute(
-        f"select x_source_file, string_agg(distinct currency, ', ' order by currency) {where} "
-        f"group by x_source_file having count(distinct currency) > 1 limit 1"
+        f"select string_agg(distinct x_source_file, ', '), string_agg(distinct currency, ', ' order by currency) {where} "
+        f"group by billing_account_id, cast(usage_start_time as date) having count(distinct currency) > 1 limit 1"
     ).fetchone()
     if mixed:
-        raise FinopsError(f"{files.uri_of(mixed[0])}: mixes currencies {mixed[1]} in one export (a billing account bills in one currency)")
+        first = mixed[0].split(", ")[0]
+        raise FinopsError(f"{files.uri_of(first)}: mixes currencies {mixed[1]} for one billing account and day (an account bills in one currency)")
     known = ", ".join(sql_literal(c) for c in sorted(ISO_4217))
     bad = con.execute(f"select currency, x_source_file {where} and upper(currency) not in ({known}) limit 1").fetchone()
     if bad:

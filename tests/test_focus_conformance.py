@@ -1,0 +1,126 @@
+"""FOCUS conformance on awkward real-world AWS bills: empty pricing units, units outside FOCUS's
+format (DPU-Hour, 64K-Chunks) and bills without product/location, checked by the validator."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+
+import pytest
+
+import finops
+from tests.conftest import REAL_CUR, cur_rows, write_cur_csv
+from tests.test_export import validator_command, validator_env
+
+NO_UNIT = {"pricing/unit": ""}
+
+
+def awkward_delivery() -> list[dict[str, str]]:
+    """Line items as real CURs carry them: no pricing/unit on some, AWS's own unit spellings on others."""
+    rows = cur_rows(
+        {"lineItem/ProductCode": "AmazonS3", "lineItem/UsageType": "USE1-Requests-Tier2", "lineItem/UsageAmount": "2000",
+         "lineItem/ResourceId": "ml-datasets", "product/regionCode": "us-east-1",
+         "product/ProductName": "Amazon Simple Storage Service", **NO_UNIT},
+        {"lineItem/UsageType": "USW2-SpotUsage:g5.12xlarge", "pricing/term": "Spot", **NO_UNIT},
+        {"lineItem/UsageType": "USW2-EBS:VolumeUsage.gp3", "lineItem/ResourceId": "vol-0abc", "lineItem/UsageAmount": "0.5",
+         **NO_UNIT},
+        {"lineItem/LineItemType": "RIFee", "lineItem/UsageType": "HeavyUsage:g5.xlarge", "lineItem/UsageAmount": "720",
+         "lineItem/UnblendedCost": "300.00", "pricing/publicOnDemandCost": "0",
+         "reservation/ReservationARN": "arn:aws:ec2:us-west-2:111122223333:reserved-instances/7a8b", **NO_UNIT},
+        {"lineItem/ProductCode": "AWSGlue", "lineItem/UsageType": "USW2-ETL-DPU-Hour", "lineItem/UsageAmount": "3.5",
+         "lineItem/ResourceId": "", "pricing/unit": "DPU-Hour", "product/ProductName": "AWS Glue"},
+        {"lineItem/ProductCode": "AWSQueueService", "lineItem/UsageType": "USW2-Requests-RBP",
+         "lineItem/UsageAmount": "1200", "lineItem/ResourceId": "", "pricing/unit": "64K-Chunks",
+         "product/ProductName": "Amazon Simple Queue Service"},
+        {"lineItem/UsageType": "USW2-Something-New", "lineItem/ResourceId": "", **NO_UNIT},
+    )
+    for row in rows:
+        del row["product/location"]  # CUR 2.0 exports and trimmed legacy CURs can leave it out
+    return rows
+
+
+EXPECTED_UNITS = {  # usage type -> (PricingUnit, ConsumedUnit)
+    "USE1-Requests-Tier2": ("Requests", "Requests"),
+    "USW2-SpotUsage:g5.12xlarge": ("Hours", "Hours"),
+    "USW2-EBS:VolumeUsage.gp3": ("GB-Months", "GB-Months"),
+    "HeavyUsage:g5.xlarge": ("Hours", None),  # a fee is a Purchase: priced, not consumed
+    "USW2-ETL-DPU-Hour": ("DPU-Hours", "DPU-Hours"),
+    "USW2-Requests-RBP": ("64 KB Chunks", "64 KB Chunks"),
+    "USW2-Something-New": ("Units", "Units"),
+}
+
+
+def real_cur_without_location(path):
+    """The real anonymised CUR with its product/location column taken out."""
+    with open(REAL_CUR, newline="", encoding="utf-8") as fh:
+        rows = [{k: v for k, v in row.items() if k != "product/location"} for row in csv.DictReader(fh)]
+    return write_cur_csv(path, rows)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("conformance")
+    con = finops.connect(root / "finops.duckdb")
+    finops.ingest_aws(con, write_cur_csv(root / "awkward" / "cur.csv", awkward_delivery()))
+    finops.ingest_aws(con, real_cur_without_location(root / "real" / "cur.csv"))
+    yield con
+    con.close()
+
+
+def test_units_are_derived_and_in_focus_format(warehouse):
+    got = dict(
+        (usage_type, (pricing, consumed))
+        for usage_type, pricing, consumed in warehouse.execute(
+            "select x_UsageType, PricingUnit, ConsumedUnit from costs "
+            "where BillingAccountId = '111122223333' and x_RowKind = 'line_item'"
+        ).fetchall()
+    )
+    assert got == EXPECTED_UNITS
+
+
+def test_region_names_come_from_the_seed_without_product_location(warehouse):
+    names = dict(warehouse.execute("select distinct RegionId, RegionName from costs where RegionId is not null").fetchall())
+    assert names["us-west-2"] == "US West (Oregon)"
+    assert names["us-east-1"] == "US East (N. Virginia)"
+    assert names["ca-central-1"] == "Canada (Central)"
+    assert warehouse.execute("select count(*) from costs where RegionId is not null and RegionName is null").fetchone() == (0,)
+
+
+def test_no_quantity_without_its_unit(warehouse):
+    (pricing, consumed) = warehouse.execute(
+        "select count(*) filter (where PricingQuantity is not null and PricingUnit is null), "
+        "count(*) filter (where ConsumedQuantity is not null and ConsumedUnit is null) from costs"
+    ).fetchone()
+    assert (pricing, consumed) == (0, 0)
+
+
+def run_validator(path) -> str:
+    command = validator_command()
+    if command is None:
+        pytest.skip("FOCUS validator not found (../shared/tools/focus-validate); it needs python3.12")
+    result = subprocess.run([*command, str(path)], capture_output=True, text=True, env=validator_env(), timeout=900)
+    report = result.stdout + result.stderr
+    if "needs python3.12" in report:
+        pytest.skip("the FOCUS validator needs python3.12, not installed here")
+    return report
+
+
+def test_awkward_bills_pass_the_validator(warehouse, tmp_path):
+    out = tmp_path / "focus.parquet"
+    finops.export_focus(warehouse, out)
+    report = run_validator(out)
+    assert "genuine failures: 0;" in report, report[-3000:]
+
+
+def test_a_focus_bill_passes_the_validator(warehouse, tmp_path):
+    # a FOCUS 1.2 bill as another tool writes it (our own export), loaded as a FOCUS source
+    bill = tmp_path / "bill" / "focus.parquet"
+    bill.parent.mkdir()
+    finops.export_focus(warehouse, bill)
+    con = finops.connect(tmp_path / "focus.duckdb")
+    finops.ingest_focus(con, bill)
+    out = tmp_path / "focus.parquet"
+    finops.export_focus(con, out)
+    assert con.execute("select count(*) from costs").fetchone() == warehouse.execute("select count(*) from costs").fetchone()
+    report = run_validator(out)
+    assert "genuine failures: 0;" in report, report[-3000:]
