@@ -99,7 +99,7 @@ def test_vllm_tokens_and_cost_per_1m_tokens_of_the_endpoint(con):
 
 def test_report_shows_the_ai_models_section(con):
     report = render(con, "2026-W41", ReportSettings())
-    section = report.html[report.html.index("AI models"):report.html.index("Anomalies")]
+    section = report.html[report.html.index("AI models"):report.html.index("Unusual days")]
     for figure in ("claude-3.5-sonnet", "$15.00", "$2.70", "+$10.80", "$13.80", "gemini-2.5-flash", "$0.30", "llama-3-70b", "$2.65",
                    "search", "abc123xyz", "ad-copy", "$1.93", "$2.35"):
         assert figure in section, figure
