@@ -21,7 +21,7 @@ def ingest(ctx: Context) -> int:
     args = ctx.args
     if not all(str(s).strip() for s in args.source):
         raise UsageError(f"ingest {args.action}: the source is empty; give a directory, file or URL")
-    options = {key: getattr(args, key) for key in ("endpoint_url", "resource") if getattr(args, key, None)}
+    options = {key: getattr(args, key) for key in ("endpoint_url", "resource", "force") if getattr(args, key, None)}
     location = args.source if args.action == "metrics" else args.source[0]
     with ctx.connect() as con:
         results = ingest_kind(con, args.action, location, config=ctx.config, build=not args.no_build,

@@ -106,7 +106,8 @@ def _legacy_delivery(
         raise FinopsError(f"{manifest.uri}: manifest has no reportKeys or assemblyId")
     files = [_resolve_key(str(key), period_dir, manifest, by_rel) for key in keys]
     start = LEGACY_PERIOD_DIR.match(period_dir.name).group(1)
-    return Delivery(manifest.uri, files, f"assembly:{assembly}", f"{start[:4]}-{start[4:6]}-{start[6:]}", source)
+    return Delivery(manifest.uri, files, f"assembly:{assembly}", f"{start[:4]}-{start[4:6]}-{start[6:]}", source,
+                    manifest=manifest)
 
 
 def _cur2_delivery(
@@ -127,7 +128,7 @@ def _cur2_delivery(
     year, month = CUR2_PERIOD_DIR.match(rel.parent.name).groups()
     execution = data.get("executionId")
     delivery_id = f"execution:{execution}" if execution else "files:" + fingerprint(files)
-    return Delivery(manifest.uri, files, delivery_id, f"{year}-{month}-01", source)
+    return Delivery(manifest.uri, files, delivery_id, f"{year}-{month}-01", source, manifest=manifest)
 
 
 def _entry_key(entry: object, manifest: SourceFile) -> str:
