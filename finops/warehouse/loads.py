@@ -23,6 +23,9 @@ import duckdb
 
 from finops.warehouse.connection import sql_identifier
 
+FOCUS_SHAPES = ("focus", "aws-focus")
+"""Shapes of loads of FOCUS files: a copy of a period the provider's native export may hold too."""
+
 
 @dataclass(frozen=True)
 class LandingTable:

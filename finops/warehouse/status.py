@@ -15,6 +15,7 @@ from decimal import Decimal
 import duckdb
 
 from finops.warehouse.catalog import relation_kinds
+from finops.warehouse.loads import FOCUS_SHAPES
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,6 @@ class PeriodStatus:
         return self.note.startswith(COUNTED_TWICE)
 
 
-FOCUS_SHAPES = ("focus", "aws-focus")
 NATIVE_EXPORT = {"AWS": "the CUR", "Google Cloud": "the GCP export"}
 COUNTED_TWICE = "counted twice"
 
