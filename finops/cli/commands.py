@@ -37,6 +37,8 @@ def _ingest_arguments(kind: SourceKind) -> Arguments:
             parser.add_argument("--resource", metavar="ID", help="the instance or resource the samples belong to "
                                 "(the bill's ResourceId, or a SageMaker resource name); default: from the file")
         parser.add_argument("--no-build", action="store_true", help="load only; run `finops build` later")
+        parser.add_argument("--force", action="store_true", help="load deliveries older than the loaded ones of "
+                            "their periods, and deliveries already loaded, anyway (recorded in loads.forced)")
     return add
 
 

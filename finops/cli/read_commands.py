@@ -7,12 +7,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from finops.cli.context import Context
 from finops.cli.output import csv_text, emit, json_text, print_table, table_text
 from finops.errors import FinopsError, UsageError
+
+if TYPE_CHECKING:
+    from finops.warehouse.status import PeriodStatus
 
 
 def query(ctx: Context) -> int:
@@ -83,15 +87,25 @@ def status(ctx: Context) -> int:
             p.shape,
             p.rows,
             p.source_total,
-            "yes" if p.reconciled else ("not built" if p.billed_total is None else f"NO ({p.billed_total})"),
+            _reconciled(p),
             f"{p.loaded_at:%Y-%m-%d %H:%M}",
             p.source,
+            p.note,
         )
         for p in periods
     ]
-    print_table(["provider", "account", "period", "shape", "rows", "source total", "reconciled", "loaded (UTC)", "source"],
+    print_table(["provider", "account", "period", "shape", "rows", "source total", "reconciled", "loaded (UTC)", "source", "note"],
                 rows, ctx.out)
     return 0
+
+
+def _reconciled(p: PeriodStatus) -> str:
+    """The status table's reconciled cell: yes, ignored (a FOCUS copy the native export shadows), or why not."""
+    if p.reconciled:
+        return "yes"
+    if p.note and not p.counted_twice:
+        return "ignored"
+    return "not built" if p.billed_total is None else f"NO ({p.billed_total})"
 
 
 def schema(ctx: Context) -> int:

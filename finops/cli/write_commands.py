@@ -19,7 +19,7 @@ def ingest(ctx: Context) -> int:
     from finops.connectors.pipeline import ingest as ingest_kind
 
     args = ctx.args
-    options = {key: getattr(args, key) for key in ("endpoint_url", "resource") if getattr(args, key, None)}
+    options = {key: getattr(args, key) for key in ("endpoint_url", "resource", "force") if getattr(args, key, None)}
     location = args.source if args.action == "metrics" else args.source[0]
     with ctx.connect() as con:
         results = ingest_kind(con, args.action, location, config=ctx.config, build=not args.no_build,

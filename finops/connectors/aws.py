@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 
 from finops.connectors import focus as focus_connector
+from finops.connectors.contents import check_claims
 from finops.connectors.loose import DATA_SUFFIXES, fingerprint, loose_deliveries
 from finops.connectors.readers import describe, diagnose, file_set, find_bad_value, original_headers
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
@@ -46,6 +47,9 @@ LEGACY_HEADERS = {
     "line_item_currency_code": "lineItem/CurrencyCode",
 }
 ACCOUNT_COLUMNS = ("bill_payer_account_id", "line_item_usage_account_id")
+# An AWS billing period is a UTC calendar month; a value written with an offset (2026-09-01T00:00:00+05:00
+# is 2026-08-31 19:00 UTC) is the same period, so it is rounded to the nearest month start.
+PERIOD_COLUMNS = ("bill_billing_period_start_date", "bill_billing_period_end_date")
 
 
 def discover(source: Source) -> list[Delivery]:
@@ -106,7 +110,8 @@ def _legacy_delivery(
         raise FinopsError(f"{manifest.uri}: manifest has no reportKeys or assemblyId")
     files = [_resolve_key(str(key), period_dir, manifest, by_rel) for key in keys]
     start = LEGACY_PERIOD_DIR.match(period_dir.name).group(1)
-    return Delivery(manifest.uri, files, f"assembly:{assembly}", f"{start[:4]}-{start[4:6]}-{start[6:]}", source)
+    return Delivery(manifest.uri, files, f"assembly:{assembly}", f"{start[:4]}-{start[4:6]}-{start[6:]}", source,
+                    manifest=manifest)
 
 
 def _cur2_delivery(
@@ -127,7 +132,7 @@ def _cur2_delivery(
     year, month = CUR2_PERIOD_DIR.match(rel.parent.name).groups()
     execution = data.get("executionId")
     delivery_id = f"execution:{execution}" if execution else "files:" + fingerprint(files)
-    return Delivery(manifest.uri, files, delivery_id, f"{year}-{month}-01", source)
+    return Delivery(manifest.uri, files, delivery_id, f"{year}-{month}-01", source, manifest=manifest)
 
 
 def _entry_key(entry: object, manifest: SourceFile) -> str:
@@ -215,6 +220,7 @@ def check(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) ->
     (load_id, _), files = landed.loads[0], landed.files
     display = LEGACY_HEADERS if landed.shape == SHAPE_LEGACY and files.fmt == "csv" else {}
     check_landed(con, AWS_CUR, load_id, files, expected_period=delivery.period_start, display=display)
+    check_claims(con, AWS_CUR.table, load_id, files, ("identity_line_item_id", "identity_time_interval"), AWS_CUR.period_start)
 
 
 def cur_select_list(columns: dict[str, str], sources: dict[str, str], headers: dict[str, str] | None = None) -> str:
@@ -232,6 +238,8 @@ def cur_select_list(columns: dict[str, str], sources: dict[str, str], headers: d
             expr = f"cast({value} as {target})"
         else:
             expr = f"cast(null as {target})"
+        if column in PERIOD_COLUMNS:
+            expr = f"date_trunc('month', {expr} + interval 14 day)"
         parts.append(f"{expr} as {column}")
     parts.extend(_map_columns(columns, sources, headers or {}))
     return ",\n    ".join(parts)

@@ -20,9 +20,12 @@ def ingest_aws(
     build: bool = True,
     config: Config | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> list[LoadResult]:
-    """Load every AWS CUR delivery (legacy, CUR 2.0, FOCUS export, loose files) under ``location``."""
-    return ingest(con, "aws", location, build=build, config=config, progress=progress, endpoint_url=endpoint_url)
+    """Load every AWS CUR delivery (legacy, CUR 2.0, FOCUS export, loose files) under ``location``;
+    ``force`` loads those older than the loaded deliveries of their periods too."""
+    return ingest(con, "aws", location, build=build, config=config, progress=progress, endpoint_url=endpoint_url,
+                  force=force)
 
 
 def ingest_focus(
@@ -33,6 +36,9 @@ def ingest_focus(
     build: bool = True,
     config: Config | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> list[LoadResult]:
-    """Load FOCUS files (CSV or Parquet, any provider) under ``location``."""
-    return ingest(con, "focus", location, build=build, config=config, progress=progress, endpoint_url=endpoint_url)
+    """Load FOCUS files (CSV or Parquet, any provider) under ``location``; ``force`` loads those
+    older than the loaded deliveries of their periods too."""
+    return ingest(con, "focus", location, build=build, config=config, progress=progress, endpoint_url=endpoint_url,
+                  force=force)

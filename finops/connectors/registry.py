@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -33,6 +34,7 @@ class IngestOptions:
     bigquery_client: object | None = None  # injected Google clients (tests, custom settings)
     storage_client: object | None = None
     progress: Progress | None = None
+    force: bool = False  # load deliveries older than the loaded ones too (`finops ingest --force`)
 
 
 @dataclass
@@ -47,6 +49,13 @@ class Delivery:
     period_start: str | None = None  # 'YYYY-MM-DD' when a manifest says which period it is
     source: Source | None = None  # where ``files`` are fetched from and released to
     location: str = ""  # what the kind reads when there are no files
+    manifest: SourceFile | None = None  # the manifest that lists ``files``, part of the delivery's evidence
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        """When the delivery was written: the newest modification time of its manifest and files."""
+        times = [f.modified for f in (*self.files, self.manifest) if f is not None and f.modified is not None]
+        return max(times) if times else None
 
 
 @dataclass

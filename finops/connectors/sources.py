@@ -20,7 +20,8 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -38,6 +39,9 @@ class SourceFile:
     size: int
     version: str
     """S3 ETag, or size and modification time of a local file: what "the same file" means."""
+    modified: datetime | None = None
+    """When the file was written (S3 LastModified, Cloud Storage update time, file mtime), UTC:
+    part of a delivery's evidence of how recent it is (finops/connectors/evidence.py)."""
 
     @property
     def name(self) -> str:
@@ -138,7 +142,7 @@ def _list_local(path: Path) -> Source:
 
 def _local_file(path: Path, rel: str) -> SourceFile:
     st = path.stat()
-    return SourceFile(str(path.resolve()), rel, st.st_size, f"{st.st_size}:{st.st_mtime_ns}")
+    return SourceFile(str(path.resolve()), rel, st.st_size, f"{st.st_size}:{st.st_mtime_ns}", _utc(st.st_mtime))
 
 
 def _list_s3(location: str, endpoint_url: str | None, tmp: Path) -> Source:
@@ -158,7 +162,7 @@ def _list_s3(location: str, endpoint_url: str | None, tmp: Path) -> Source:
                     continue
                 rel = key[len(prefix) :].lstrip("/") if key != prefix else PurePosixPath(key).name
                 etag = str(obj.get("ETag", "")).strip('"')
-                files.append(SourceFile(f"s3://{bucket}/{key}", rel, int(obj["Size"]), etag))
+                files.append(SourceFile(f"s3://{bucket}/{key}", rel, int(obj["Size"]), etag, _utc(obj.get("LastModified"))))
     except Exception as exc:
         raise FinopsError(f"{location}: cannot list: {_aws_message(exc)}") from None
     if not files:
@@ -190,7 +194,8 @@ def _list_gcs(location: str, client: object | None, tmp: Path) -> Source:
                 continue
             rel = blob.name[len(prefix) :].lstrip("/") if blob.name != prefix else PurePosixPath(blob.name).name
             version = str(getattr(blob, "generation", None) or getattr(blob, "etag", "") or "")
-            files.append(SourceFile(f"gs://{bucket_name}/{blob.name}", rel, int(blob.size or 0), version))
+            files.append(SourceFile(f"gs://{bucket_name}/{blob.name}", rel, int(blob.size or 0), version,
+                                    _utc(getattr(blob, "updated", None))))
     except Exception as exc:
         raise FinopsError(f"{location}: cannot list: {_aws_message(exc)}") from None
     if not files:
@@ -242,7 +247,7 @@ def _safe_local_names(files: list[SourceFile]) -> list[SourceFile]:
         above = next((by_name[str(p)] for p in PurePosixPath(name).parents if str(p) in by_name), None)
         if above is not None:
             raise FinopsError(f"{f.uri}: refused: its local name is below that of {above.uri}, a file")
-    return [SourceFile(f.uri, name, f.size, f.version) for name, f in by_name.items()]
+    return [replace(f, rel=name) for name, f in by_name.items()]
 
 
 def _inside(directory: Path, f: SourceFile) -> Path:
@@ -259,6 +264,16 @@ def _inside(directory: Path, f: SourceFile) -> Path:
     except OSError as exc:
         raise FinopsError(f"{f.uri}: cannot download: {target.parent}: {exc.strerror}") from None
     return target
+
+
+def _utc(value: float | datetime | None) -> datetime | None:
+    """A modification time (epoch seconds or an aware datetime) as naive UTC, as the warehouse keeps times."""
+    if value is None:
+        return None
+    moment = datetime.fromtimestamp(value, UTC) if isinstance(value, (int, float)) else value
+    if not isinstance(moment, datetime):
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _printable(text: str) -> str:

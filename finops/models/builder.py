@@ -22,6 +22,7 @@ from finops.models.project import Model, load_models
 from finops.models.settings import write_settings
 from finops.resources import resource_dir
 from finops.warehouse.catalog import exists, tables_with_column
+from finops.warehouse.loads import FOCUS_SHAPES
 from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal
 
@@ -118,7 +119,8 @@ def _fingerprint(models: list[Model], macros: str, config: Config) -> str:
 def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
     """Loads that are new, or lost a period to a restatement, since ``model`` was last built, and
     every current load of the same accounts and periods: models compare loads of one period (a
-    period both in a CUR and a FOCUS export is taken from the CUR only), so a period is rebuilt whole."""
+    period both in a native export and a FOCUS copy is taken from the native export only), so a
+    period is rebuilt whole, and with a FOCUS load every load of its account and month."""
     return [
         load_id
         for (load_id,) in con.execute(
@@ -131,7 +133,7 @@ def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
                 where live.live_periods is distinct from built.live_periods
             ),
             periods as (
-                select distinct billing_account_id, billing_period_start
+                select distinct billing_account_id, billing_period_start, shape in {FOCUS_SHAPES!r} as focus
                 from loads where load_id in (select load_id from changed)
             )
             select load_id from changed
@@ -140,7 +142,10 @@ def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
             from loads
             join periods
                 on periods.billing_account_id = loads.billing_account_id
-               and periods.billing_period_start = loads.billing_period_start
+               and (periods.billing_period_start = loads.billing_period_start
+                    -- a FOCUS copy and the GCP export's days of its month (int_focus_charges)
+                    or (periods.focus or loads.shape in {FOCUS_SHAPES!r})
+                       and date_trunc('month', periods.billing_period_start) = date_trunc('month', loads.billing_period_start))
             where loads.replaced_by is null
             order by 1
             """,

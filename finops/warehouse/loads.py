@@ -5,6 +5,12 @@ the only correct load is to replace that period as a unit. The caller inserts th
 with a fresh ``x_load_id`` inside a transaction; :func:`replace_periods` then removes every older
 row of the same (provider, account, period) and records the load. A crash or error before the
 commit leaves the previous copy in place.
+
+Which copy of a period wins is decided by the deliveries' own evidence, never by load order: the
+latest time the period's rows reach (``data_through``), then when the delivery was written
+(``delivered_at``). A delivery older than the loaded one by that evidence is not loaded (its rows
+are removed again, ``loads`` is unchanged) unless it is forced; so two sources holding the current
+and an archived copy of a period settle on the current one and stay there.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from decimal import Decimal
 import duckdb
 
 from finops.warehouse.connection import sql_identifier
+
+FOCUS_SHAPES = ("focus", "aws-focus")
+"""Shapes of loads of FOCUS files: a copy of a period the provider's native export may hold too."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class LandingTable:
     period_end: str
     total: str
     currency: str
+    data_time: str  # the column whose latest value says how recent a delivery's rows of a period are
 
 
 AWS_CUR = LandingTable(
@@ -39,6 +49,7 @@ AWS_CUR = LandingTable(
     period_end="bill_billing_period_end_date",
     total="line_item_unblended_cost",
     currency="line_item_currency_code",
+    data_time="line_item_usage_end_date",
 )
 
 FOCUS = LandingTable(
@@ -49,6 +60,7 @@ FOCUS = LandingTable(
     period_end='"BillingPeriodEnd"',
     total='"BilledCost"',
     currency='"BillingCurrency"',
+    data_time='"ChargePeriodEnd"',
 )
 
 FOCUS_CONTRACT_COMMITMENTS = LandingTable(
@@ -74,6 +86,35 @@ class PeriodLoad:
     total: Decimal
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """How recent a delivery of a period is, by its own account; compared as (data_through, delivered_at)."""
+
+    data_through: datetime | None
+    delivered_at: datetime | None
+
+    def key(self) -> tuple[datetime, datetime]:
+        """The comparison key; an unknown part (an older finops's loads) counts as the oldest."""
+        return (self.data_through or datetime.min, self.delivered_at or datetime.min)
+
+    def __str__(self) -> str:
+        parts = [f"data through {self.data_through:%Y-%m-%d %H:%M}" if self.data_through else "data through unknown",
+                 f"delivered {self.delivered_at:%Y-%m-%d %H:%M:%S}" if self.delivered_at else "delivered unknown"]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class OlderPeriod:
+    """A period a delivery holds that was not loaded: the loaded delivery's evidence is newer."""
+
+    provider: str
+    account: str
+    start: datetime
+    evidence: Evidence
+    loaded: Evidence
+    loaded_source: str
+
+
 @dataclass
 class LoadResult:
     """What one delivery did to the warehouse, for the command's summary and for tests."""
@@ -85,6 +126,8 @@ class LoadResult:
     periods: list[PeriodLoad] = field(default_factory=list)
     garbage: int = 0  # lines of a metrics log not understood, skipped (never fatal)
     resources: list[str] = field(default_factory=list)  # what the metric samples are of
+    older: list[OlderPeriod] = field(default_factory=list)  # periods not loaded: the loaded copy is newer
+    same_content: list[tuple[str, str]] = field(default_factory=list)  # (file not read, file of the same content read)
 
     # The names metrics results (once ``MetricsLoad``) had, which callers still use.
     @property
@@ -116,7 +159,7 @@ def periods_sql(landing: LandingTable, relation: str) -> str:
         f"select {t.provider} as provider, {t.account} as billing_account_id, {t.period_start} as billing_period_start, "
         f"max({t.period_end}) as billing_period_end, count(*) as row_count, "
         f"cast(sum({t.total}) as decimal(38, 10)) as source_total, "
-        f"string_agg(distinct {t.currency}, ',' order by {t.currency}) as currency "
+        f"string_agg(distinct {t.currency}, ',' order by {t.currency}) as currency, max({t.data_time}) as data_through "
         f"from {relation} group by {t.provider}, {t.account}, {t.period_start}"
     )
 
@@ -130,27 +173,46 @@ def replace_periods(
     shape: str,
     delivery_id: str,
     files: list[str],
+    delivered_at: datetime | None = None,
+    force: bool = False,
 ) -> LoadResult:
-    """Make the rows of ``load_id`` the only copy of each period they cover, and log the load."""
+    """Make the rows of ``load_id`` the only copy of each period they cover, and log the load;
+    a period whose loaded copy has newer evidence keeps it (unless ``force``): see the module's rule."""
     t = landing
     groups = con.execute(
         f"{periods_sql(t, f'(select * from {t.table} where x_load_id = ?)')} order by all", [load_id]
     ).fetchall()
     result = LoadResult(source, shape)
-    for provider, account, start, end, rows, total, currency in groups:
+    for provider, account, start, end, rows, total, currency, data_through in groups:
+        evidence = Evidence(data_through, delivered_at)
+        key = [provider, account, start]
+        current = con.execute(
+            "select data_through, delivered_at, source from loads where provider = ? and billing_account_id = ? "
+            "and billing_period_start = ? and replaced_by is null order by load_id desc limit 1",
+            key,
+        ).fetchone()
+        loaded = Evidence(current[0], current[1]) if current else None
+        if loaded and evidence.key() < loaded.key() and not force:
+            con.execute(f"delete from {t.table} where {t.provider} = ? and {t.account} = ? and {t.period_start} = ? "
+                        "and x_load_id = ?", [*key, load_id])
+            result.older.append(OlderPeriod(provider, account, start, evidence, loaded, current[2]))
+            continue
         con.execute(
             f"delete from {t.table} where {t.provider} = ? and {t.account} = ? "
             f"and {t.period_start} = ? and x_load_id <> ?",
-            [provider, account, start, load_id],
+            [*key, load_id],
         )
         con.execute(
             "update loads set replaced_by = ? where provider = ? and billing_account_id = ? "
             "and billing_period_start = ? and replaced_by is null",
-            [load_id, provider, account, start],
+            [load_id, *key],
         )
         con.execute(
-            "insert into loads values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
-            [load_id, source, shape, provider, account, start, end, delivery_id, rows, total, currency, files],
+            "insert into loads (load_id, loaded_at, source, shape, provider, billing_account_id, billing_period_start, "
+            "billing_period_end, delivery_id, row_count, source_total, currency, files, replaced_by, data_through, "
+            "delivered_at, forced) values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?)",
+            [load_id, source, shape, provider, account, start, end, delivery_id, rows, total, currency, files,
+             data_through, delivered_at, bool(loaded and evidence.key() < loaded.key())],
         )
         result.rows += rows
         result.periods.append(PeriodLoad(provider, account, start, rows, total))

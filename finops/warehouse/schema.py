@@ -84,10 +84,20 @@ LOADS = Table(
         "currency": "varchar",
         "files": "varchar[]",
         "replaced_by": "bigint",
+        "data_through": "timestamp",
+        "delivered_at": "timestamp",
+        "forced": "boolean default false",
     },
     "One row per delivery loaded: source, billing period, assembly id or file "
     "fingerprint, rows and the source file's own total. replaced_by names the load that "
     "superseded it (a restatement).",
+    {
+        "data_through": "The delivery's own evidence of how recent it is, first part: the latest time its rows of this period "
+            "reach (CUR lineItem/UsageEndDate, FOCUS ChargePeriodEnd, GCP export_time). Null in loads an older finops made.",
+        "delivered_at": "The evidence's second part, deciding between equal data_through: when the delivery was written (the newest "
+            "S3 LastModified, Cloud Storage update time or file modification time of its manifest and files).",
+        "forced": "True when `finops ingest --force` loaded this delivery although the loaded one's evidence was newer.",
+    },
 )
 
 RAW_AWS_CUR = Table(

@@ -1,15 +1,26 @@
--- FOCUS-file charges in the same columns as int_aws_charges. A billing period that is loaded
--- from an AWS CUR as well as from AWS's FOCUS export is taken from the CUR only (richer, and
--- counting both would double the bill).
+-- FOCUS-file charges in the same columns as int_aws_charges. A billing period (provider, account,
+-- month) that is loaded from the provider's native export too (an AWS CUR, the GCP Cloud Billing
+-- export) is taken from the native export only: richer, and counting both would double the bill.
+-- Providers are compared by their normalised name (provider_names: 'Amazon Web Services' is AWS).
 with focus_charges as (
 
-    select * from stg_focus
+    select
+        stg_focus.*,
+        coalesce(provider_names.provider, stg_focus.ProviderName) as normalised_provider
+    from stg_focus
+    left join provider_names
+      on provider_names.provider_name = lower(trim(stg_focus.ProviderName))
 
 ),
 
-cur_periods as (
+native_periods as (
 
-    select distinct BillingAccountId, BillingPeriodStart from int_aws_charges
+    select distinct 'AWS' as provider, payer_account_id as account_id, date_trunc('month', billing_period_start) as period_month
+    from stg_aws_cur
+    union all
+    -- a GCP invoice month starts at Pacific midnight (07:00 or 08:00 UTC): still the same month
+    select distinct 'Google Cloud', billing_account_id, date_trunc('month', billing_period_start)
+    from stg_gcp_billing
 
 )
 
@@ -98,8 +109,8 @@ select
 from focus_charges
 where not exists (
     select 1
-    from cur_periods
-    where focus_charges.ProviderName = 'AWS'
-      and cur_periods.BillingAccountId = focus_charges.BillingAccountId
-      and cur_periods.BillingPeriodStart = focus_charges.BillingPeriodStart
+    from native_periods
+    where native_periods.provider = focus_charges.normalised_provider
+      and native_periods.account_id = focus_charges.BillingAccountId
+      and native_periods.period_month = date_trunc('month', focus_charges.BillingPeriodStart)
 )

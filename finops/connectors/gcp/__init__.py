@@ -50,7 +50,7 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], 
     if delivery.location.startswith("bq://"):
         return land_bigquery(con, delivery.location, options.bigquery_client, options.progress)
     inputs = file_inputs(con, paths, [f.uri for f in delivery.files])
-    return land_files(con, inputs, delivery.label, options.progress)
+    return land_files(con, inputs, delivery.label, options.progress, force=options.force)
 
 
 register(SourceKind(
@@ -72,9 +72,11 @@ def ingest_gcp(
     progress: Progress | None = None,
     bigquery_client: object | None = None,
     storage_client: object | None = None,
+    force: bool = False,
 ) -> list[LoadResult]:
     """Load the Cloud Billing export at ``location`` (``bq://project.dataset.table``, or a
     directory, file or ``gs://bucket/prefix`` of exported JSON/Parquet/Avro files); replace each
-    usage day that has newer rows. The Google clients can be injected (tests, custom settings)."""
+    usage day that has newer rows (every day of the source with ``force``). The Google clients can
+    be injected (tests, custom settings)."""
     return ingest(con, "gcp", location, build=build, config=config, progress=progress,
-                  bigquery_client=bigquery_client, storage_client=storage_client)
+                  bigquery_client=bigquery_client, storage_client=storage_client, force=force)

@@ -31,6 +31,7 @@ GCP_EXPORT = LandingTable(
     period_end="usage_day_end",
     total="cost",
     currency="currency",
+    data_time="export_time",
 )
 DELIVERY_PREFIX = "export_time:"
 
@@ -44,8 +45,9 @@ def loaded_days(con: duckdb.DuckDBPyConnection) -> str:
     )
 
 
-def changed_days(con: duckdb.DuckDBPyConnection, source_days: str) -> int:
-    """Fill temp table _gcp_changed with the days whose source export_time is newer; return how many."""
+def changed_days(con: duckdb.DuckDBPyConnection, source_days: str, *, force: bool = False) -> int:
+    """Fill temp table _gcp_changed with the days whose source export_time is newer (every day of
+    the source when ``force``); return how many."""
     base = next_load_id(con)
     con.execute(
         f"""
@@ -55,7 +57,7 @@ def changed_days(con: duckdb.DuckDBPyConnection, source_days: str) -> int:
         from ({source_days}) s
         left join ({loaded_days(con)}) l
           on l.billing_account_id = s.billing_account_id and l.usage_day = s.usage_day
-        where l.loaded_export_time is null or s.max_export_time > l.loaded_export_time
+        where {'true or' if force else ''} l.loaded_export_time is null or s.max_export_time > l.loaded_export_time
            or s.billing_account_id is null or s.usage_day is null or s.max_export_time is null
         """
     )
@@ -70,11 +72,13 @@ def _source_days_sql(inputs: list[ExportInput]) -> str:
     )
 
 
-def land_files(con: duckdb.DuckDBPyConnection, inputs: list[ExportInput], label: str, progress: Progress | None) -> Landed:
-    """Insert the rows of every day the files hold a newer export_time for (none: nothing new)."""
+def land_files(con: duckdb.DuckDBPyConnection, inputs: list[ExportInput], label: str, progress: Progress | None,
+               *, force: bool = False) -> Landed:
+    """Insert the rows of every day the files hold a newer export_time for (none: nothing new;
+    every day when ``force``)."""
     days = f"select billing_account_id, usage_day, max(max_export_time) as max_export_time from ({_source_days_sql(inputs)}) group by all"
     try:
-        changed = changed_days(con, days)
+        changed = changed_days(con, days, force=force)
     except duckdb.ConversionException as exc:
         raise _bad_value(inputs, exc) from None
     except duckdb.Error as exc:
