@@ -72,6 +72,7 @@ FOCUS_CONTRACT_COMMITMENTS = LandingTable(
     period_end='"ContractCommitmentPeriodEnd"',
     total='coalesce("ContractCommitmentCost", 0)',
     currency='"BillingCurrency"',
+    data_time='"ContractCommitmentPeriodEnd"',  # no row time: a restated file of the same periods ties, and the newer load wins
 )
 
 
