@@ -25,8 +25,26 @@ from finops.warehouse.catalog import exists, tables_with_column
 from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal
 
-# the current state of every load: a load's periods only ever leave (replaced by a newer load)
+# how many of each load's periods are current: a load's periods only ever leave (replaced by a newer load)
 LIVE_LOADS = "select load_id, count(*) as live_periods from loads where replaced_by is null group by load_id"
+
+
+def _load_state(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of every load the models can see, with its live periods and the rows it has in the
+    landing tables. The models read the landing tables, not the ``loads`` log: a delivery of one
+    landing table (a FOCUS file) may mark a load of another (the CUR of its period) replaced while
+    that load's rows stay, so rows are counted where they are, and a load whose rows left counts as changed."""
+    landed = " union all ".join(
+        f"select x_load_id as load_id, count(*) as landed_rows from {table} group by 1"
+        for table in tables_with_column(con, "x_load_id")
+    ) or "select null::bigint as load_id, 0::bigint as landed_rows"
+    return f"""
+        select load_id, coalesce(any_value(live.live_periods), 0) as live_periods,
+               coalesce(sum(landed.landed_rows), 0)::bigint as landed_rows
+        from ({LIVE_LOADS}) as live full join ({landed}) as landed using (load_id)
+        where load_id is not null
+        group by load_id
+    """
 
 
 def build(
@@ -116,19 +134,21 @@ def _fingerprint(models: list[Model], macros: str, config: Config) -> str:
 
 
 def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
-    """Loads that are new, or lost a period to a restatement, since ``model`` was last built, and
-    every current load of the same accounts and periods: models compare loads of one period (a
-    period both in a CUR and a FOCUS export is taken from the CUR only), so a period is rebuilt whole."""
+    """Loads that are new, lost a period to a restatement, or gained or lost rows in a landing
+    table since ``model`` was last built, and every load with rows in the same accounts and periods
+    (replaced in ``loads`` or not): models compare loads of one period (a period both in a CUR and a
+    FOCUS export is taken from the CUR only), so a period is rebuilt whole."""
     return [
         load_id
         for (load_id,) in con.execute(
             f"""
-            with changed as (
-                select coalesce(live.load_id, built.load_id) as load_id
-                from ({LIVE_LOADS}) as live
-                full join (select load_id, live_periods from build_state where model = ?) as built
-                    on live.load_id = built.load_id
-                where live.live_periods is distinct from built.live_periods
+            with state as ({_load_state(con)}),
+            changed as (
+                select coalesce(state.load_id, built.load_id) as load_id
+                from state
+                full join (select load_id, live_periods, landed_rows from build_state where model = ?) as built
+                    on state.load_id = built.load_id
+                where (state.live_periods, state.landed_rows) is distinct from (built.live_periods, built.landed_rows)
             ),
             periods as (
                 select distinct billing_account_id, billing_period_start
@@ -141,7 +161,7 @@ def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
             join periods
                 on periods.billing_account_id = loads.billing_account_id
                and periods.billing_period_start = loads.billing_period_start
-            where loads.replaced_by is null
+            where loads.load_id in (select load_id from state)
             order by 1
             """,
             [model],
@@ -150,20 +170,21 @@ def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
 
 
 def _loads_with_new_metrics(con: duckdb.DuckDBPyConnection, model: Model) -> list[int]:
-    """Current loads whose period overlaps GPU metrics loaded since the last build, for a model
+    """Loads with rows whose period overlaps GPU metrics loaded since the last build, for a model
     that reads gpu_metrics (idle_gpu): their hours may now be measured differently."""
     if GPU_METRICS.name not in model.reads:
         return []
     return [
         load_id
         for (load_id,) in con.execute(
-            """
-            select load_id from loads
-            where replaced_by is null and exists (
+            f"""
+            select distinct load_id from loads
+            where load_id in (select load_id from ({_load_state(con)}) where landed_rows > 0) and exists (
                 select 1 from gpu_metrics_changes
                 where gpu_metrics_changes.last_sample >= loads.billing_period_start
                   and (loads.billing_period_end is null or gpu_metrics_changes.first_sample < loads.billing_period_end)
             )
+            order by 1
             """
         ).fetchall()
     ]
@@ -184,7 +205,8 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, model: Model, fingerprint
             con.execute(f"insert into {model.name}\n{model.sql}")
     con.execute("delete from build_state where model = ?", [model.name])
     con.execute(
-        f"insert into build_state select ?, ?, load_id, live_periods, now()::timestamp from ({LIVE_LOADS})",
+        "insert into build_state (model, fingerprint, load_id, live_periods, landed_rows, built_at) "
+        f"select ?, ?, load_id, live_periods, landed_rows, now()::timestamp from ({_load_state(con)})",
         [model.name, fingerprint],
     )
 

@@ -183,15 +183,18 @@ BUILD_STATE = Table(
         "load_id": "bigint not null",
         "live_periods": "bigint not null",
         "built_at": "timestamp not null",
+        "landed_rows": "bigint",
     },
     "What each incremental table (allocated_costs) was last built from: one row per load, with the "
-    "fingerprint of the models and settings. A build compares it with loads to rebuild only what changed.",
+    "fingerprint of the models and settings. A build compares it with loads and the landing tables' rows "
+    "to rebuild only what changed.",
     {
         "model": "The incremental table.",
         "fingerprint": "SHA-256 of every model, seed, macro and attribution setting at that build; a change rebuilds the table whole.",
         "load_id": "A load the table holds the rows of.",
         "live_periods": "How many of that load's periods were current (not replaced) at that build.",
         "built_at": "When that build ran (UTC).",
+        "landed_rows": "How many rows that load had in the landing tables at that build (null: built by an older finops).",
     },
 )
 
