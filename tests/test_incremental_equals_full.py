@@ -10,6 +10,7 @@ difference fails naming the relation and a row only one side has.
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -181,3 +182,32 @@ def test_gpu_metrics_arriving_after_the_bill_and_again(con, tmp_path):
     finops.ingest_metrics(con, [metrics])  # the same log re-measured: the nights are busy now
     assert con.execute("select count(*) from idle_gpu where is_idle").fetchone() == (0,)
     assert_incremental_equals_full(con)
+
+
+# finops check: drift
+
+def test_check_reports_drift_between_the_recorded_build_and_a_fresh_one(run, db, tmp_path, monkeypatch):
+    from finops.models.drift import record_checksums
+    from tests.test_refresh import check_json, loaded
+
+    loaded(run, tmp_path, monkeypatch, cur_rows({}, {"lineItem/UnblendedCost": "2.5"}))
+    code, checks = check_json(run)
+    assert code == 0 and checks["drift"]["detail"] == "1 period(s) recomputed from the loaded bills: the same totals"
+    con = finops.connect(db)
+    # an incremental build gone wrong: a row of October's bill counted 10.00 too high, and recorded so
+    con.execute("update allocated_costs set BilledCost = BilledCost + 10 where x_LineItemId = 'line0'")
+    record_checksums(con)
+    con.close()
+    code, checks = check_json(run)
+    assert code == 1 and not checks["drift"]["ok"]
+    assert checks["drift"]["detail"] == "drift: 2026-10 of 111122223333 (AWS, USD): incremental 13.51 vs full 3.51"
+
+
+def test_drift_samples_the_periods_changed_last_and_some_others(con, tmp_path, bills):
+    from finops.models.drift import find_drift, sample_periods
+
+    finops.ingest_aws(con, deliver(bills, "months", tmp_path / "cur"))
+    finops.ingest_aws(con, deliver(bills, "restated", tmp_path / "cur"))  # October changed last
+    periods = sample_periods(con, recent=1, random=1)
+    assert periods[0][1:] == ("111122223333", datetime(2026, 10, 1)) and len(periods) == 2
+    assert find_drift(con, sample_periods(con)) == []

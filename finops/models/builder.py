@@ -9,8 +9,6 @@ call; the finops.toml settings become tables first (finops/models/settings.py).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
@@ -18,33 +16,14 @@ import duckdb
 from finops.config import Config
 from finops.errors import FinopsError
 from finops.models.docs import document
+from finops.models.drift import record_checksums
 from finops.models.project import Model, load_models
+from finops.models.scope import load_state, scoped_to
 from finops.models.settings import write_settings
 from finops.resources import resource_dir
-from finops.warehouse.catalog import exists, tables_with_column
+from finops.warehouse.catalog import exists
 from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal
-
-# how many of each load's periods are current: a load's periods only ever leave (replaced by a newer load)
-LIVE_LOADS = "select load_id, count(*) as live_periods from loads where replaced_by is null group by load_id"
-
-
-def _load_state(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL of every load the models can see, with its live periods and the rows it has in the
-    landing tables. The models read the landing tables, not the ``loads`` log: a delivery of one
-    landing table (a FOCUS file) may mark a load of another (the CUR of its period) replaced while
-    that load's rows stay, so rows are counted where they are, and a load whose rows left counts as changed."""
-    landed = " union all ".join(
-        f"select x_load_id as load_id, count(*) as landed_rows from {table} group by 1"
-        for table in tables_with_column(con, "x_load_id")
-    ) or "select null::bigint as load_id, 0::bigint as landed_rows"
-    return f"""
-        select load_id, coalesce(any_value(live.live_periods), 0) as live_periods,
-               coalesce(sum(landed.landed_rows), 0)::bigint as landed_rows
-        from ({LIVE_LOADS}) as live full join ({landed}) as landed using (load_id)
-        where load_id is not null
-        group by load_id
-    """
 
 
 def build(
@@ -82,6 +61,7 @@ def build(
         except duckdb.Error as exc:
             raise FinopsError(f"{model.path}: model {model.name} failed: {first_line(exc)}") from None
     con.execute("delete from gpu_metrics_changes")  # idle_gpu has taken them in
+    record_checksums(con)
     document(con, models)
     return models
 
@@ -142,7 +122,7 @@ def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
         load_id
         for (load_id,) in con.execute(
             f"""
-            with state as ({_load_state(con)}),
+            with state as ({load_state(con)}),
             changed as (
                 select coalesce(state.load_id, built.load_id) as load_id
                 from state
@@ -179,7 +159,7 @@ def _loads_with_new_metrics(con: duckdb.DuckDBPyConnection, model: Model) -> lis
         for (load_id,) in con.execute(
             f"""
             select distinct load_id from loads
-            where load_id in (select load_id from ({_load_state(con)}) where landed_rows > 0) and exists (
+            where load_id in (select load_id from ({load_state(con)}) where landed_rows > 0) and exists (
                 select 1 from gpu_metrics_changes
                 where gpu_metrics_changes.last_sample >= loads.billing_period_start
                   and (loads.billing_period_end is null or gpu_metrics_changes.first_sample < loads.billing_period_end)
@@ -201,33 +181,11 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, model: Model, fingerprint
     elif changed := sorted(set(_changed_loads(con, model.name)) | set(_loads_with_new_metrics(con, model))):
         loads = ", ".join(str(int(load_id)) for load_id in changed)
         con.execute(f"delete from {model.name} where {key} in ({loads})")
-        with _scoped_to(con, loads, upstream):
+        with scoped_to(con, loads, upstream):
             con.execute(f"insert into {model.name}\n{model.sql}")
     con.execute("delete from build_state where model = ?", [model.name])
     con.execute(
         "insert into build_state (model, fingerprint, load_id, live_periods, landed_rows, built_at) "
-        f"select ?, ?, load_id, live_periods, landed_rows, now()::timestamp from ({_load_state(con)})",
+        f"select ?, ?, load_id, live_periods, landed_rows, now()::timestamp from ({load_state(con)})",
         [model.name, fingerprint],
     )
-
-
-@contextmanager
-def _scoped_to(con: duckdb.DuckDBPyConnection, loads: str, upstream: dict[str, str]) -> Iterator[None]:
-    """Let the models see only the rows of ``loads`` in every landing table and in ``upstream``.
-
-    ``upstream`` maps the incremental tables built before this one to their key columns. Temporary
-    views shadow these tables' names for the models' views (DuckDB's search path puts temp first),
-    so the unchanged SQL computes just the changed loads: no per-engine copy of a model, and no
-    reliance on the optimiser pushing a filter through every CTE and join."""
-    database = sql_identifier(con.execute("select current_database()").fetchone()[0])
-    keys = dict.fromkeys(tables_with_column(con, "x_load_id"), "x_load_id") | upstream
-    for table, key in keys.items():
-        con.execute(
-            f"create temp view {table} as select * from {database}.main.{table} "
-            f"where {sql_identifier(key)} in ({loads})"
-        )
-    try:
-        yield
-    finally:
-        for table in keys:
-            con.execute(f"drop view if exists temp.main.{table}")

@@ -262,7 +262,34 @@ SENT_REPORTS = Table(
     upgrade=("alter table sent_reports alter column sent_at drop not null",),
 )
 
+# every build records it (finops/models/drift.py); `finops check` recomputes a sample of it from scratch
+BUILD_CHECKSUMS = Table(
+    "build_checksums",
+    {
+        "provider": "varchar",
+        "billing_account_id": "varchar",
+        "billing_period_start": "timestamp",
+        "currency": "varchar",
+        "row_count": "bigint not null",
+        "effective_cost": f"{MONEY}",
+        "billed_cost": f"{MONEY}",
+        "built_at": "timestamp not null",
+    },
+    "What the last build left in allocated_costs, per provider, billing account, billing period and "
+    "currency: rows and cost sums, which `finops check` (drift) compares with a fresh computation.",
+    {
+        "provider": "ProviderName of the rows.",
+        "billing_account_id": "BillingAccountId of the rows.",
+        "billing_period_start": "BillingPeriodStart of the rows.",
+        "currency": "BillingCurrency of the rows; sums are never across currencies.",
+        "row_count": "Rows of allocated_costs at that build.",
+        "effective_cost": "Sum of their EffectiveCost.",
+        "billed_cost": "Sum of their BilledCost.",
+        "built_at": "When that build ran (UTC).",
+    },
+)
+
 # created whenever the warehouse is opened for writing: what ingestion writes and the models read
 WAREHOUSE_TABLES = (LOADS, RAW_AWS_CUR, RAW_FOCUS, RAW_GCP_BILLING, GPU_METRICS, REFRESHED_PRICES, GPU_METRICS_CHANGES)
 SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS)
-TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, *SETTINGS_TABLES, SENT_REPORTS)}
+TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, BUILD_CHECKSUMS, *SETTINGS_TABLES, SENT_REPORTS)}
