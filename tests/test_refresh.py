@@ -202,7 +202,7 @@ def test_check_passes_on_a_clean_load(run, tmp_path, monkeypatch):
     loaded(run, tmp_path, monkeypatch, cur_rows({}, {"lineItem/UnblendedCost": "2.5"}))
     code, checks = check_json(run)
     assert code == 0 and all(c["ok"] for c in checks.values())
-    assert list(checks) == ["duplicates", "totals", "freshness aws", "negative usage", "currencies"]
+    assert list(checks) == ["duplicates", "totals", "freshness aws", "negative usage", "currencies", "drift"]
     code, out, _ = run("check")
     assert code == 0 and out.splitlines()[0].split() == ["check", "result", "detail"]
 

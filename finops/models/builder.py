@@ -9,8 +9,6 @@ call; the finops.toml settings become tables first (finops/models/settings.py).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
@@ -18,16 +16,15 @@ import duckdb
 from finops.config import Config
 from finops.errors import FinopsError
 from finops.models.docs import document
+from finops.models.drift import record_checksums
 from finops.models.project import Model, load_models
+from finops.models.scope import load_state, scoped_to
 from finops.models.settings import write_settings
 from finops.resources import resource_dir
-from finops.warehouse.catalog import exists, tables_with_column
+from finops.warehouse.catalog import exists
 from finops.warehouse.loads import FOCUS_SHAPES
 from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal
-
-# the current state of every load: a load's periods only ever leave (replaced by a newer load)
-LIVE_LOADS = "select load_id, count(*) as live_periods from loads where replaced_by is null group by load_id"
 
 
 def build(
@@ -65,6 +62,7 @@ def build(
         except duckdb.Error as exc:
             raise FinopsError(f"{model.path}: model {model.name} failed: {first_line(exc)}") from None
     con.execute("delete from gpu_metrics_changes")  # idle_gpu has taken them in
+    record_checksums(con)
     document(con, models)
     return models
 
@@ -117,20 +115,22 @@ def _fingerprint(models: list[Model], macros: str, config: Config) -> str:
 
 
 def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
-    """Loads that are new, or lost a period to a restatement, since ``model`` was last built, and
-    every current load of the same accounts and periods: models compare loads of one period (a
-    period both in a native export and a FOCUS copy is taken from the native export only), so a
-    period is rebuilt whole, and with a FOCUS load every load of its account and month."""
+    """Loads that are new, lost a period to a restatement, or gained or lost rows in a landing
+    table since ``model`` was last built, and every load with rows in the same accounts and periods
+    (replaced in ``loads`` or not): models compare loads of one period (a period both in a native
+    export and a FOCUS copy is taken from the native export only), so a period is rebuilt whole,
+    and with a FOCUS load every load of its account and month."""
     return [
         load_id
         for (load_id,) in con.execute(
             f"""
-            with changed as (
-                select coalesce(live.load_id, built.load_id) as load_id
-                from ({LIVE_LOADS}) as live
-                full join (select load_id, live_periods from build_state where model = ?) as built
-                    on live.load_id = built.load_id
-                where live.live_periods is distinct from built.live_periods
+            with state as ({load_state(con)}),
+            changed as (
+                select coalesce(state.load_id, built.load_id) as load_id
+                from state
+                full join (select load_id, live_periods, landed_rows from build_state where model = ?) as built
+                    on state.load_id = built.load_id
+                where (state.live_periods, state.landed_rows) is distinct from (built.live_periods, built.landed_rows)
             ),
             periods as (
                 select distinct billing_account_id, billing_period_start, shape in {FOCUS_SHAPES!r} as focus
@@ -146,7 +146,7 @@ def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
                     -- a FOCUS copy and the GCP export's days of its month (int_focus_charges)
                     or (periods.focus or loads.shape in {FOCUS_SHAPES!r})
                        and date_trunc('month', periods.billing_period_start) = date_trunc('month', loads.billing_period_start))
-            where loads.replaced_by is null
+            where loads.load_id in (select load_id from state)
             order by 1
             """,
             [model],
@@ -155,20 +155,21 @@ def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
 
 
 def _loads_with_new_metrics(con: duckdb.DuckDBPyConnection, model: Model) -> list[int]:
-    """Current loads whose period overlaps GPU metrics loaded since the last build, for a model
+    """Loads with rows whose period overlaps GPU metrics loaded since the last build, for a model
     that reads gpu_metrics (idle_gpu): their hours may now be measured differently."""
     if GPU_METRICS.name not in model.reads:
         return []
     return [
         load_id
         for (load_id,) in con.execute(
-            """
-            select load_id from loads
-            where replaced_by is null and exists (
+            f"""
+            select distinct load_id from loads
+            where load_id in (select load_id from ({load_state(con)}) where landed_rows > 0) and exists (
                 select 1 from gpu_metrics_changes
                 where gpu_metrics_changes.last_sample >= loads.billing_period_start
                   and (loads.billing_period_end is null or gpu_metrics_changes.first_sample < loads.billing_period_end)
             )
+            order by 1
             """
         ).fetchall()
     ]
@@ -185,32 +186,11 @@ def _build_incremental(con: duckdb.DuckDBPyConnection, model: Model, fingerprint
     elif changed := sorted(set(_changed_loads(con, model.name)) | set(_loads_with_new_metrics(con, model))):
         loads = ", ".join(str(int(load_id)) for load_id in changed)
         con.execute(f"delete from {model.name} where {key} in ({loads})")
-        with _scoped_to(con, loads, upstream):
+        with scoped_to(con, loads, upstream):
             con.execute(f"insert into {model.name}\n{model.sql}")
     con.execute("delete from build_state where model = ?", [model.name])
     con.execute(
-        f"insert into build_state select ?, ?, load_id, live_periods, now()::timestamp from ({LIVE_LOADS})",
+        "insert into build_state (model, fingerprint, load_id, live_periods, landed_rows, built_at) "
+        f"select ?, ?, load_id, live_periods, landed_rows, now()::timestamp from ({load_state(con)})",
         [model.name, fingerprint],
     )
-
-
-@contextmanager
-def _scoped_to(con: duckdb.DuckDBPyConnection, loads: str, upstream: dict[str, str]) -> Iterator[None]:
-    """Let the models see only the rows of ``loads`` in every landing table and in ``upstream``.
-
-    ``upstream`` maps the incremental tables built before this one to their key columns. Temporary
-    views shadow these tables' names for the models' views (DuckDB's search path puts temp first),
-    so the unchanged SQL computes just the changed loads: no per-engine copy of a model, and no
-    reliance on the optimiser pushing a filter through every CTE and join."""
-    database = sql_identifier(con.execute("select current_database()").fetchone()[0])
-    keys = dict.fromkeys(tables_with_column(con, "x_load_id"), "x_load_id") | upstream
-    for table, key in keys.items():
-        con.execute(
-            f"create temp view {table} as select * from {database}.main.{table} "
-            f"where {sql_identifier(key)} in ({loads})"
-        )
-    try:
-        yield
-    finally:
-        for table in keys:
-            con.execute(f"drop view if exists temp.main.{table}")

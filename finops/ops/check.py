@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import duckdb
 
 from finops.config.refresh import SourceSetting
+from finops.models.drift import find_drift, sample_periods
+from finops.warehouse.catalog import exists
 from finops.warehouse.status import status
 
 
@@ -30,7 +32,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, sources: list[SourceSetting],
     results = [_duplicates(con), _totals(con, built)]
     results += [_freshness(con, source, now) for source in sources]
     if built:
-        results += [_negative_usage(con), _currencies(con)]
+        results += [_negative_usage(con), _currencies(con), _drift(con)]
     return results
 
 
@@ -90,6 +92,21 @@ def _currencies(con: duckdb.DuckDBPyConnection) -> CheckResult:
     """).fetchall()
     return CheckResult("currencies", not rows, "; ".join(f"{a}: {c}" for a, c in rows)
                        if rows else "one billing currency per billing account")
+
+
+def _drift(con: duckdb.DuckDBPyConnection) -> CheckResult:
+    """A sample of periods (the 3 changed last, 2 at random) recomputed from the landing tables
+    equals what the last build recorded: an incremental build that went wrong shows here."""
+    if not exists(con, "build_checksums"):
+        return CheckResult("drift", False, "no build recorded its totals yet (run `finops build`)")
+    (late,) = con.execute("select count(*) from loads where loaded_at > (select max(built_at) from build_checksums)").fetchone()
+    if late:
+        return CheckResult("drift", False, f"{late:,} period(s) loaded after the last build (run `finops build`)")
+    periods = sample_periods(con)
+    drifted = find_drift(con, periods)
+    if drifted:
+        return CheckResult("drift", False, "; ".join(f"drift: {d}" for d in drifted))
+    return CheckResult("drift", True, f"{len(periods)} period(s) recomputed from the loaded bills: the same totals")
 
 
 def has_costs(con: duckdb.DuckDBPyConnection) -> bool:

@@ -195,15 +195,18 @@ BUILD_STATE = Table(
         "load_id": "bigint not null",
         "live_periods": "bigint not null",
         "built_at": "timestamp not null",
+        "landed_rows": "bigint",
     },
     "What each incremental table (allocated_costs) was last built from: one row per load, with the "
-    "fingerprint of the models and settings. A build compares it with loads to rebuild only what changed.",
+    "fingerprint of the models and settings. A build compares it with loads and the landing tables' rows "
+    "to rebuild only what changed.",
     {
         "model": "The incremental table.",
         "fingerprint": "SHA-256 of every model, seed, macro and attribution setting at that build; a change rebuilds the table whole.",
         "load_id": "A load the table holds the rows of.",
         "live_periods": "How many of that load's periods were current (not replaced) at that build.",
         "built_at": "When that build ran (UTC).",
+        "landed_rows": "How many rows that load had in the landing tables at that build (null: built by an older finops).",
     },
 )
 
@@ -330,6 +333,33 @@ LLM_SERVING_METRICS = Table(
     },
 )
 
+# every build records it (finops/models/drift.py); `finops check` recomputes a sample of it from scratch
+BUILD_CHECKSUMS = Table(
+    "build_checksums",
+    {
+        "provider": "varchar",
+        "billing_account_id": "varchar",
+        "billing_period_start": "timestamp",
+        "currency": "varchar",
+        "row_count": "bigint not null",
+        "effective_cost": f"{MONEY}",
+        "billed_cost": f"{MONEY}",
+        "built_at": "timestamp not null",
+    },
+    "What the last build left in allocated_costs, per provider, billing account, billing period and "
+    "currency: rows and cost sums, which `finops check` (drift) compares with a fresh computation.",
+    {
+        "provider": "ProviderName of the rows.",
+        "billing_account_id": "BillingAccountId of the rows.",
+        "billing_period_start": "BillingPeriodStart of the rows.",
+        "currency": "BillingCurrency of the rows; sums are never across currencies.",
+        "row_count": "Rows of allocated_costs at that build.",
+        "effective_cost": "Sum of their EffectiveCost.",
+        "billed_cost": "Sum of their BilledCost.",
+        "built_at": "When that build ran (UTC).",
+    },
+)
+
 # created whenever the warehouse is opened for writing: what ingestion writes and the models read
 WAREHOUSE_TABLES = (
     LOADS, RAW_AWS_CUR, RAW_FOCUS, RAW_GCP_BILLING, GPU_METRICS, REFRESHED_PRICES, GPU_METRICS_CHANGES,
@@ -337,4 +367,4 @@ WAREHOUSE_TABLES = (
 )
 SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS,
                    MODEL_PATTERNS_SETTINGS, FX_RATES)
-TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, *SETTINGS_TABLES, SENT_REPORTS)}
+TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, BUILD_CHECKSUMS, *SETTINGS_TABLES, SENT_REPORTS)}
