@@ -154,7 +154,11 @@ def test_the_focus_export_loaded_back_then_a_restatement(con, tmp_path, bills):
     # October is the restated CUR alone: the full rebuild's money, not the first delivery's left over
     assert con.execute(f"{OCTOBER} and x_RowKind = 'line_item'").fetchone() == (restated,)
     assert round(restated, 2) == Decimal("40193.95")
-    assert con.execute("select count(*) from allocated_costs where x_LoadId = 1").fetchone() == (0,)
+    (first_october,) = con.execute("select load_id from loads where shape <> 'focus' and replaced_by is not null "
+                                   "and billing_period_start = '2026-10-01'").fetchone()
+    assert con.execute("select count(*) from allocated_costs where x_LoadId = ?", [first_october]).fetchone() == (0,)
+    # the FOCUS copy replaced nothing: a delivery competes only with loads of its own landing table
+    assert con.execute("select count(*) from loads where shape = 'focus' and replaced_by is null").fetchone() == (2,)
     assert_incremental_equals_full(con)
 
 

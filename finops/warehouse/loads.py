@@ -187,10 +187,10 @@ def replace_periods(
     for provider, account, start, end, rows, total, currency, data_through in groups:
         evidence = Evidence(data_through, delivered_at)
         key = [provider, account, start]
-        current = con.execute(
+        current = con.execute(  # a delivery competes with the loads of its own landing table only
             "select data_through, delivered_at, source from loads where provider = ? and billing_account_id = ? "
-            "and billing_period_start = ? and replaced_by is null order by load_id desc limit 1",
-            key,
+            "and billing_period_start = ? and landing_table = ? and replaced_by is null order by load_id desc limit 1",
+            [*key, t.table],
         ).fetchone()
         loaded = Evidence(current[0], current[1]) if current else None
         if loaded and evidence.key() < loaded.key() and not force:
@@ -205,15 +205,15 @@ def replace_periods(
         )
         con.execute(
             "update loads set replaced_by = ? where provider = ? and billing_account_id = ? "
-            "and billing_period_start = ? and replaced_by is null",
-            [load_id, *key],
+            "and billing_period_start = ? and landing_table = ? and replaced_by is null",
+            [load_id, *key, t.table],
         )
         con.execute(
             "insert into loads (load_id, loaded_at, source, shape, provider, billing_account_id, billing_period_start, "
             "billing_period_end, delivery_id, row_count, source_total, currency, files, replaced_by, data_through, "
-            "delivered_at, forced) values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?)",
+            "delivered_at, forced, landing_table) values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?)",
             [load_id, source, shape, provider, account, start, end, delivery_id, rows, total, currency, files,
-             data_through, delivered_at, bool(loaded and evidence.key() < loaded.key())],
+             data_through, delivered_at, bool(loaded and evidence.key() < loaded.key()), t.table],
         )
         result.rows += rows
         result.periods.append(PeriodLoad(provider, account, start, rows, total))

@@ -87,17 +87,23 @@ LOADS = Table(
         "data_through": "timestamp",
         "delivered_at": "timestamp",
         "forced": "boolean default false",
+        "landing_table": "varchar",
     },
     "One row per delivery loaded: source, billing period, assembly id or file "
     "fingerprint, rows and the source file's own total. replaced_by names the load that "
     "superseded it (a restatement).",
     {
+        "landing_table": "The table the delivery's rows went to (raw_aws_cur, raw_focus, ...). A delivery replaces only "
+            "loads of its own table: a FOCUS copy of a CUR never replaces the CUR, the models choose between them.",
         "data_through": "The delivery's own evidence of how recent it is, first part: the latest time its rows of this period "
             "reach (CUR lineItem/UsageEndDate, FOCUS ChargePeriodEnd, GCP export_time). Null in loads an older finops made.",
         "delivered_at": "The evidence's second part, deciding between equal data_through: when the delivery was written (the newest "
             "S3 LastModified, Cloud Storage update time or file modification time of its manifest and files).",
         "forced": "True when `finops ingest --force` loaded this delivery although the loaded one's evidence was newer.",
     },
+    # loads an older finops made name their table by their shape
+    upgrade=("update loads set landing_table = case when shape in ('focus', 'aws-focus') then 'raw_focus' "
+             "when shape = 'gcp-export' then 'raw_gcp_billing' else 'raw_aws_cur' end where landing_table is null",),
 )
 
 RAW_AWS_CUR = Table(
