@@ -116,42 +116,54 @@ def _fingerprint(models: list[Model], macros: str, config: Config) -> str:
 
 def _changed_loads(con: duckdb.DuckDBPyConnection, model: str) -> list[int]:
     """Loads that are new, lost a period to a restatement, or gained or lost rows in a landing
-    table since ``model`` was last built, and every load with rows in the same accounts and periods
-    (replaced in ``loads`` or not): models compare loads of one period (a period both in a native
-    export and a FOCUS copy is taken from the native export only), so a period is rebuilt whole,
-    and with a FOCUS load every load of its account and month."""
-    return [
+    table since ``model`` was last built, and every load with rows that shares a period with them
+    (replaced in ``loads`` or not), and so on until no more are added: models compare loads of one
+    period (a period both in a native export and a FOCUS copy is taken from the native export only;
+    a FOCUS load matches by month, as GCP's days do), so every period a rebuild touches is rebuilt
+    whole, including the other periods of a FOCUS file that spans several."""
+    state = load_state(con)
+    changed = {
         load_id
         for (load_id,) in con.execute(
             f"""
-            with state as ({load_state(con)}),
-            changed as (
-                select coalesce(state.load_id, built.load_id) as load_id
-                from state
-                full join (select load_id, live_periods, landed_rows from build_state where model = ?) as built
-                    on state.load_id = built.load_id
-                where (state.live_periods, state.landed_rows) is distinct from (built.live_periods, built.landed_rows)
-            ),
-            periods as (
-                select distinct billing_account_id, billing_period_start, shape in {FOCUS_SHAPES!r} as focus
-                from loads where load_id in (select load_id from changed)
-            )
-            select load_id from changed
-            union
-            select loads.load_id
-            from loads
-            join periods
-                on periods.billing_account_id = loads.billing_account_id
-               and (periods.billing_period_start = loads.billing_period_start
-                    -- a FOCUS copy and the GCP export's days of its month (int_focus_charges)
-                    or (periods.focus or loads.shape in {FOCUS_SHAPES!r})
-                       and date_trunc('month', periods.billing_period_start) = date_trunc('month', loads.billing_period_start))
-            where loads.load_id in (select load_id from state)
-            order by 1
+            with state as ({state})
+            select coalesce(state.load_id, built.load_id)
+            from state
+            full join (select load_id, live_periods, landed_rows from build_state where model = ?) as built
+                on state.load_id = built.load_id
+            where (state.live_periods, state.landed_rows) is distinct from (built.live_periods, built.landed_rows)
             """,
             [model],
         ).fetchall()
-    ]
+    }
+    while changed:
+        sharing = {load_id for (load_id,) in con.execute(_SHARING_PERIODS.format(state=state, loads=_id_list(changed))).fetchall()}
+        if sharing <= changed:
+            break
+        changed |= sharing
+    return sorted(changed)
+
+
+def _id_list(load_ids: set[int]) -> str:
+    return ", ".join(str(int(load_id)) for load_id in sorted(load_ids))
+
+
+# loads with rows whose account and period (a FOCUS load: month) meet those of the given loads
+_SHARING_PERIODS = f"""
+    with state as ({{state}}),
+    periods as (
+        select distinct billing_account_id, billing_period_start, shape in {FOCUS_SHAPES!r} as focus
+        from loads where load_id in ({{loads}})
+    )
+    select distinct loads.load_id
+    from loads
+    join periods
+        on periods.billing_account_id = loads.billing_account_id
+       and (periods.billing_period_start = loads.billing_period_start
+            or (periods.focus or loads.shape in {FOCUS_SHAPES!r})
+               and date_trunc('month', periods.billing_period_start) = date_trunc('month', loads.billing_period_start))
+    where loads.load_id in (select load_id from state)
+"""
 
 
 def _loads_with_new_metrics(con: duckdb.DuckDBPyConnection, model: Model) -> list[int]:
