@@ -12,6 +12,7 @@ import datetime as dt
 import duckdb
 
 from finops.errors import FinopsError
+from finops.warehouse.catalog import exists
 
 DOCS = "docs/report.md, 'Currencies'"
 
@@ -19,7 +20,9 @@ DOCS = "docs/report.md, 'Currencies'"
 def report_currency(con: duckdb.DuckDBPyConnection, week_start: dt.date) -> tuple[str | None, list[dict]]:
     """The currency of every amount in the report (None: no charges yet) and the rates used in the
     months ``week_start``'s week touches; a FinopsError when amounts are in several currencies."""
-    currencies = [c for (c,) in con.execute("select distinct currency from workload_costs order by 1").fetchall()]
+    # the headline mart lists the currencies left after conversion, and is read back from other engines too
+    (listed,) = con.execute("select max(currency) from report_weekly_headline").fetchone()
+    currencies = sorted(listed.split(", ")) if listed else []
     if len(currencies) > 1:
         (presentation, missing) = con.execute(
             """select max(presentation_currency), (
@@ -30,6 +33,8 @@ def report_currency(con: duckdb.DuckDBPyConnection, week_start: dt.date) -> tupl
         ).fetchone()
         need = f"rates to {presentation} for {missing}" if presentation else "a presentation currency and monthly rates"
         raise FinopsError(f"costs hold {' and '.join(currencies)}; add [currency] {need} to finops.toml, see {DOCS}")
+    if not exists(con, "fx_rates"):  # marts read back from another engine (finops build --engine ... --db) carry no rates
+        return (currencies[0] if currencies else None), []
     months = {week_start.replace(day=1), (week_start + dt.timedelta(days=6)).replace(day=1)}
     rates = [
         {"month": month, "currency": code, "rate": rate, "presentation_currency": presentation, "source": source}

@@ -96,7 +96,8 @@ class Report:
 
 def reads(relation: str) -> bool:
     """Whether the report reads ``relation``: what an engine that keeps its tables must hand back."""
-    return relation.startswith(("report_", "budgets", *OPTIONAL_SECTIONS.values()))
+    return relation.startswith(("report_", "budgets", "model_usage", "commitment_utilisation",
+                                *OPTIONAL_SECTIONS.values()))
 
 
 def parse_week(text: str) -> str:

@@ -318,7 +318,7 @@ select
     usage_pricing_unit                                       as x_PricingUnit,
     cast(map_from_entries(list_filter([
         {'key': 'cost_type', 'value': cost_type},
-        {'key': 'credits', 'value': case when len(credits) > 0 then cast(to_json(credits) as varchar) end},
+        {'key': 'credits', 'value': case when array_length(credits) > 0 then cast(to_json(credits) as varchar) end},
         {'key': 'invoice_month', 'value': invoice_month},
         {'key': 'invoice_publisher_type', 'value': invoice_publisher_type},
         {'key': 'adjustment_info_id', 'value': adjustment_info_id},

@@ -51,7 +51,7 @@ select
     cast(coalesce(list_sum(list_transform(
         list_filter(credits, lambda c: coalesce(c.type, '') <> 'PROMOTION'), lambda c: coalesce(c.amount, 0)
     )), 0) as decimal(38, 10))                                         as usage_credits,
-    len(list_filter(credits, lambda c: c.type like 'COMMITTED_USAGE_DISCOUNT%')) > 0
+    array_length(list_filter(credits, lambda c: c.type like 'COMMITTED_USAGE_DISCOUNT%')) > 0
                                                                        as committed_use,
     sku_description like 'Spot Preemptible%'                           as spot,
     cast(map_from_entries(list_transform(coalesce(labels, []), lambda l: {'key': l.key, 'value': l.value}))
