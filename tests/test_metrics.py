@@ -183,7 +183,7 @@ def test_gpu_efficiency_per_team_and_workload(week):
         ("ml-platform", "training", "llm-pretrain", Decimal(168), Decimal(168), 0.9),
         ("unallocated", "notebook", "alice-nb", Decimal(168), Decimal(0), None),
         # (84 h x 85 % + 84 h x 2 %) / 168 h
-        ("unallocated", "other", "i-nightly", Decimal(168), Decimal(168), 0.435),
+        ("unallocated", "gpu_compute", "i-nightly", Decimal(168), Decimal(168), 0.435),
     ]
 
 

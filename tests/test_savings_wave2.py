@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import finops
 from finops.connectors.metrics import ingest_metrics
+from finops.report.wording import savings_kind
 from tests.conftest import cur_rows, write_cur_csv
 from tests.test_attribution import sagemaker
 from tests.test_commitment_recommendations import START
@@ -59,7 +60,7 @@ def test_an_a100_at_8_percent_memory_for_14_days_is_rightsized_from_the_ladder(c
                               "where ResourceId = 'i-0quiet' group by 1").fetchall())
     assert levers == {"commitment": 264, "rightsizing": 72}
     section = savings_section(con, "2026-W42")
-    assert "rightsizing" in section and "i-0quiet (p4d.24xlarge) never used more than 8 %" in section and "$1,186.89" in section
+    assert savings_kind("rightsizing") in section and "i-0quiet (p4d.24xlarge) never used more than 8 %" in section and "$1,186.89" in section
 
 
 def storage_day(bucket: str, day: dt.date, usage_type: str, amount: str, cost: str, unit: str = "GB-Mo") -> dict[str, str]:
@@ -102,7 +103,7 @@ def test_a_bucket_unread_for_60_days_is_tiered_and_a_read_heavy_one_is_not(con, 
                            "week and would cost 75.00 as STANDARD_IA, plus 2.00 once to move its objects: 61.00 less")
     assert_rows_within_spend(con, "2026-W44")
     section = savings_section(con, "2026-W44")
-    assert "storage_tiering" in section and "cold-archive was not read for 60 days" in section and "$61.00" in section
+    assert savings_kind("storage_tiering") in section and "cold-archive was not read for 60 days" in section and "$61.00" in section
 
 
 def cloudwatch_invocations(path, endpoint: str, days: int, busy_hours: range):
@@ -139,7 +140,7 @@ def savings_section(con, week: str) -> str:
     from finops.report.weekly import render
 
     page = render(con, week, ReportSettings()).html
-    section = re.sub(r"<[^>]+>", " ", page[page.index("savings opportunities</h3>"):page.index("Training and inference")])
+    section = re.sub(r"<[^>]+>", " ", page[page.index("Opportunities this week</h3>"):page.index("Training and inference")])
     # finance reads it: no table or column names in the explanations
     explanations = [e for (e,) in con.execute("select explanation from savings_opportunities where week = ?", [week]).fetchall()]
     assert explanations and not [e for e in explanations if re.search(r"\b(int_\w+|\w+_(cost|savings|hours|pairs|gaps))\b", e)]
@@ -177,7 +178,7 @@ def test_an_endpoint_idle_16_hours_a_day_saves_those_hours(con, tmp_path):
                                   "costing 157.70: scale it to zero")
     assert_rows_within_spend(con, "2026-W41")
     section = savings_section(con, "2026-W41")
-    assert "endpoint_scaling" in section and "rank-v2 had no requests for 112" in section and "$157.70" in section
+    assert savings_kind("endpoint_scaling") in section and "rank-v2 had no requests for 112" in section and "$157.70" in section
 
 
 def test_an_endpoint_the_idle_rule_already_counts_is_not_counted_again(con, tmp_path):
@@ -220,7 +221,7 @@ def test_a_cross_region_pair_shows_with_its_dollars_and_co_location_where_the_te
                            "compute in us-west-2: keeping the data and the compute in one region would save it")
     assert_rows_within_spend(con, "2026-W40")
     section = savings_section(con, "2026-W40")
-    assert "data_transfer" in section and "vision-data sent 500 GB" in section
+    assert savings_kind("data_transfer") in section and "vision-data sent 500 GB" in section
 
 
 def test_the_new_savings_settings_are_read_and_their_errors_name_the_key(tmp_path):

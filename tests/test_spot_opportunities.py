@@ -68,7 +68,7 @@ def test_savings_opportunities_state_it_per_month_and_the_report_shows_it(con, t
                     "llm-pretrain (training) ran 15 on-demand hours on p4d.24xlarge; at spot it would have cost 319.53 "
                     "less that week (needs checkpointing to survive interruptions)")]
     page = render(con, "2026-W40", ReportSettings()).html
-    section = page[page.index("savings opportunities</h3>"):]
+    section = page[page.index("Opportunities this week</h3>"):]
     assert "llm-pretrain" in section and "$1,388" in section
 
 

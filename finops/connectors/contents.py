@@ -65,8 +65,10 @@ def _digest(path: Path, uri: str, limit: int | None) -> str:
                 break
             digest.update(chunk)
             read += len(chunk)
-    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        raise FinopsError(f"{uri}: cannot read: {exc}") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        raise FinopsError(f"{uri}: cannot read: the gzip stream is corrupt or truncated") from None
+    except OSError as exc:
+        raise FinopsError(f"{uri}: cannot read: {exc.strerror or exc}") from None
     return digest.hexdigest()
 
 

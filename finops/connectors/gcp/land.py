@@ -114,8 +114,9 @@ def check(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) ->
         f"group by billing_account_id, cast(usage_start_time as date) having count(distinct currency) > 1 limit 1"
     ).fetchone()
     if mixed:
-        first = mixed[0].split(", ")[0]
-        raise FinopsError(f"{files.uri_of(first)}: mixes currencies {mixed[1]} for one billing account and day (an account bills in one currency)")
+        named = [files.uri_of(f) for f in mixed[0].split(", ")]
+        verb = "mixes" if len(named) == 1 else "mix"
+        raise FinopsError(f"{' and '.join(named)}: {verb} currencies {mixed[1]} for one billing account and day (an account bills in one currency)")
     known = ", ".join(sql_literal(c) for c in sorted(ISO_4217))
     bad = con.execute(f"select currency, x_source_file {where} and upper(currency) not in ({known}) limit 1").fetchone()
     if bad:
