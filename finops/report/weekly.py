@@ -163,8 +163,8 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
     data["budget"] = budgets.get((data["headline"] or {}).get("month"))
     weeks = [_iso_week(params["week_start"] - dt.timedelta(days=7 * k)) for k in reversed(range(CHART_WEEKS))]
     spend: dict[str, dict[str, Decimal]] = {}
-    for row in data.pop("chart"):
-        spend.setdefault(row["week"], {})[row["name"]] = row["EffectiveCost"]
+    for row in data.pop("chart"):  # to the cent: a bar is drawn from it, and every engine agrees on cents
+        spend.setdefault(row["week"], {})[row["name"]] = Decimal(row["EffectiveCost"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
     data["chart"] = ChartData(weeks, spend, _weekly_budgets(budgets, weeks))
     return data
 
