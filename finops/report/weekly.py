@@ -26,6 +26,7 @@ from finops.report import wording
 from finops.report.chart import ChartData, draw
 from finops.report.currency import report_currency
 from finops.resources import resource_dir
+from finops.warehouse.catalog import column_names, relations
 from finops.warehouse.connection import sql_identifier
 
 OPTIONAL_SECTIONS = {"idle_gpus": "idle_gpu", "savings": "savings"}  # section: relation name prefix
@@ -177,11 +178,7 @@ def _iso_week(day: dt.date) -> str:
 def _monthly_budgets(con: duckdb.DuckDBPyConnection) -> dict[str, Decimal]:
     """Budget per month ('2026-10': amount, every budget line added up), if a ``budgets`` relation with
     ``month`` and ``budget`` columns exists (finops.toml [budgets]); else nothing, and no budget line."""
-    if not any(name == "budgets" for name, _ in _relations(con, "budgets")):
-        return {}
-    columns = {c for (c,) in con.execute(
-        "select column_name from duckdb_columns() where schema_name = 'main' and table_name = 'budgets'").fetchall()}
-    if not {"month", "budget"} <= columns:
+    if not {"month", "budget"} <= set(column_names(con, "budgets")):
         return {}
     rows = con.execute("select left(cast(month as varchar), 7), sum(budget) from budgets group by 1").fetchall()
     return {month: Decimal(total) for month, total in rows if total is not None}
@@ -316,25 +313,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
 
 def _relations(con: duckdb.DuckDBPyConnection, prefix: str) -> list[tuple[str, str]]:
     """(name, comment) of the tables and views whose name starts with ``prefix``."""
-    return con.execute(
-        """
-        select name, coalesce(comment, '') from (
-            select table_name as name, comment from duckdb_tables() where schema_name = 'main'
-            union all
-            select view_name, comment from duckdb_views() where schema_name = 'main' and not internal
-        ) where starts_with(name, $prefix) order by name
-        """,
-        {"prefix": prefix},
-    ).fetchall()
+    return [(name, comment) for name, _, comment in relations(con) if name.startswith(prefix)]
 
 
 def _optional_section(con: duckdb.DuckDBPyConnection, name: str, comment: str, week: str, top: int) -> dict | None:
     """The week's rows of a weekly mart built by another part of finops (idle GPUs, savings), shown as
     they are, largest wasted or saved dollars first. Marts without a ``week`` column, or finer than a
     week (an ``hour`` or ``day`` column), are not report material: None."""
-    columns = [c for (c,) in con.execute(
-        "select column_name from duckdb_columns() where schema_name = 'main' and table_name = ? order by column_index",
-        [name]).fetchall()]
+    columns = column_names(con, name)
     if "week" not in columns or {"hour", "day"} & set(columns):
         return None
     label = next((c for c in LABEL_COLUMNS if c in columns), next(c for c in columns if c != "week"))
