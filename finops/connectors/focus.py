@@ -17,7 +17,7 @@ from finops.connectors.loose import loose_deliveries
 from finops.connectors.readers import FileSet, describe, diagnose, file_set, find_bad_value
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
 from finops.connectors.sources import open_source
-from finops.connectors.validation import check_landed
+from finops.connectors.validation import check_landed, check_types
 from finops.errors import FinopsError
 from finops.warehouse.columns.focus import FOCUS_COLUMNS, REQUIRED_FOCUS_COLUMNS
 from finops.warehouse.connection import next_load_id, sql_identifier, sql_literal
@@ -25,6 +25,7 @@ from finops.warehouse.loads import FOCUS
 
 SHAPE = "focus"
 MAP_TYPE = "MAP(VARCHAR, VARCHAR)"
+ID_COLUMNS = ("BillingAccountId", "SubAccountId")  # text or whole numbers only: 1.0 would be a new account
 
 
 @contextmanager
@@ -57,6 +58,9 @@ def insert(
     if missing:
         raise FinopsError(f"{files.label()}: missing required FOCUS column(s) {', '.join(missing)}; not a FOCUS file")
 
+    check_types(con, files, {
+        by_lower[c.lower()]: (t, by_lower[c.lower()], c in ID_COLUMNS) for c, t in FOCUS_COLUMNS.items() if c.lower() in by_lower
+    })
     parts = []
     for column, target in FOCUS_COLUMNS.items():
         original = by_lower.get(column.lower())
@@ -81,7 +85,7 @@ def insert(
         casts = {
             by_lower[c.lower()]: (_cast_type(t), by_lower[c.lower()])
             for c, t in FOCUS_COLUMNS.items()
-            if c.lower() in by_lower and t != "VARCHAR" and columns[by_lower[c.lower()]] == "VARCHAR"
+            if c.lower() in by_lower and t != "VARCHAR" and (columns[by_lower[c.lower()]] == "VARCHAR" or t != MAP_TYPE)
         }
         raise (find_bad_value(files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
     except duckdb.Error as exc:
