@@ -198,27 +198,45 @@ def big_bill(tmp_path_factory) -> Path:
     return root
 
 
-def finops_process(*args: str, prelude: str = "") -> subprocess.Popen:
-    """``finops ARGS`` in a child Python (after ``prelude``), stderr piped, stdout discarded."""
+def finops_process(*args: str, prelude: str = "", stderr: int = subprocess.PIPE) -> subprocess.Popen:
+    """``finops ARGS`` in a child Python (after ``prelude``), stdout discarded."""
     code = f"import sys\n{prelude}\nfrom finops.cli.app import main\nsys.exit(main(sys.argv[1:]))"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "400"}
     return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=stderr, text=True, env=env)
+
+
+def read_until(fd: int, text: str | None) -> str:
+    """What a terminal shows until ``text`` appears (None: until the child closes it)."""
+    seen = b""
+    while text is None or text.encode() not in seen:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child has exited and closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen.decode(errors="replace")
 
 
 @pytest.mark.parametrize("when", ["loading", "building models"])
 def test_sigint_during_ingest_leaves_the_warehouse_unchanged(run, db, loaded, big_bill, when):
-    child = finops_process("ingest", "aws", str(big_bill), "--db", str(db))
-    lines = []
-    for line in child.stderr:
-        lines.append(line)
-        if line.startswith(when):
-            break
-    time.sleep(1.0)  # well inside the statement that follows the progress line
-    child.send_signal(signal.SIGINT)
-    rest = child.stderr.read()
-    assert child.wait(timeout=120) == 130, (lines, rest)
-    assert rest.strip().splitlines() == ["finops: interrupted; the warehouse is unchanged"], (lines, rest)
+    """On a terminal (a pty), where Ctrl-C comes from, so progress says when the load is under way."""
+    import pty
+
+    terminal, child_side = pty.openpty()
+    child = finops_process("ingest", "aws", str(big_bill), "--db", str(db), stderr=child_side)
+    os.close(child_side)
+    try:
+        shown = read_until(terminal, when)
+        time.sleep(1.0)  # inside the statement that follows the progress line
+        child.send_signal(signal.SIGINT)
+        shown += read_until(terminal, None)
+    finally:
+        os.close(terminal)
+    assert child.wait(timeout=120) == 130, shown
+    assert shown.strip().splitlines()[-1].strip() == "finops: interrupted; the warehouse is unchanged", shown
     assert snapshot(db) == loaded
 
 
