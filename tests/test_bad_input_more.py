@@ -97,14 +97,21 @@ def test_focus_boolean_cost_and_float_account(run, db, loaded, tmp_path):
     assert line == f"finops: {path}: column BillingAccountId is DOUBLE, not text or a whole number as an id must be"
 
 
-def test_gcp_boolean_cost_and_float_billing_account(run, db, loaded, tmp_path):
-    source = write_gcp_export(tmp_path / "src" / "000000000000.parquet", rows=50, seed=5)
-    bad = tmp_path / "a" / "000000000000.parquet"
-    parquet(bad, f"select * replace (cost > 0 as cost) from '{source}'")
+@pytest.fixture(scope="module")
+def gcp_export(tmp_path_factory) -> Path:
+    return write_gcp_export(tmp_path_factory.mktemp("gcp") / "000000000000.parquet", rows=50, seed=5)
+
+
+def gcp_variant(export: Path, folder: Path, replace: str) -> Path:
+    """The export with some fields replaced (``replace`` is the list of a ``select * replace (...)``)."""
+    return parquet(folder / export.name, f"select * replace ({replace}) from '{export}'")
+
+
+def test_gcp_boolean_cost_and_float_billing_account(run, db, loaded, tmp_path, gcp_export):
+    bad = gcp_variant(gcp_export, tmp_path / "a", "cost > 0 as cost")
     line = refused(run, db, loaded, "ingest", "gcp", str(bad))
     assert line == f"finops: {bad}: field cost is BOOLEAN, not a number"
-    bad = tmp_path / "b" / "000000000000.parquet"
-    parquet(bad, f"select * replace (1234.0::double as billing_account_id) from '{source}'")
+    bad = gcp_variant(gcp_export, tmp_path / "b", "1234.0::double as billing_account_id")
     line = refused(run, db, loaded, "ingest", "gcp", str(bad))
     assert line == f"finops: {bad}: field billing_account_id is DOUBLE, not text or a whole number as an id must be"
 
@@ -126,10 +133,8 @@ def test_focus_charge_in_1970(run, db, loaded, tmp_path):
     assert line == f"finops: {path}: column ChargePeriodStart has a date outside 2000-01-01 to 2100-01-01: '1970-01-01 00:00:00'"
 
 
-def test_gcp_usage_in_2150(run, db, loaded, tmp_path):
-    source = write_gcp_export(tmp_path / "src" / "000000000000.parquet", rows=50, seed=5)
-    bad = tmp_path / "in" / "000000000000.parquet"
-    parquet(bad, f"select * replace (usage_end_time + interval 124 year as usage_end_time) from '{source}'")
+def test_gcp_usage_in_2150(run, db, loaded, tmp_path, gcp_export):
+    bad = gcp_variant(gcp_export, tmp_path / "in", "usage_end_time + interval 124 year as usage_end_time")
     line = refused(run, db, loaded, "ingest", "gcp", str(bad))
     assert f"finops: {bad}: column usage_end_time has a date outside 2000-01-01 to 2100-01-01: '215" in line
 
@@ -243,14 +248,16 @@ def test_sigint_during_ingest_leaves_the_warehouse_unchanged(run, db, loaded, bi
 # 6. a damaged warehouse file
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "overwritten"])
 @pytest.mark.parametrize("command", [("status",), ("query", "select count(*) from costs"), ("build",),
                                      ("ingest", "aws", str(REAL_CUR))])
 def test_a_damaged_warehouse_is_named_with_the_way_out(run, db, tmp_path, damage, command):
     code, _, err = run("ingest", "aws", str(REAL_CUR))
     assert code == 0, err
     data = db.read_bytes()
-    db.write_bytes({"garbage": bytes(range(256)) * 64, "truncated": data[: len(data) // 3], "empty": b""}[damage])
+    overwritten = data[:262144] + b"Z" * 100_000 + data[362144:]  # the first blocks after the headers
+    db.write_bytes({"garbage": bytes(range(256)) * 64, "truncated": data[: len(data) // 3], "empty": b"",
+                    "overwritten": overwritten}[damage])
     before = db.read_bytes()
     code, _, err = run(*command)
     assert code == 1

@@ -28,13 +28,13 @@ from finops.warehouse.storage import storage_error
 DEFAULT_DB = "finops.duckdb"
 UNCHANGED = "the warehouse keeps its previous data"
 RECOVERY = "see docs/cron.md 'Recovering a damaged warehouse'"
-# DuckDB's words for a file that is not a database, or one cut short or overwritten: what to tell the user
+# DuckDB's words for a file that is not a database, or one cut short or overwritten (the first two
+# name the file, which must be the warehouse: a bill file cut short reads the same)
 _DAMAGE = (
     ("not a valid DuckDB database file", "not a DuckDB database file"),
     ("Could not read enough bytes", "the file is truncated"),
-    ("Corrupt database file", "a block's checksum does not match"),
-    ("checksum", "a block's checksum does not match"),
 )
+_CORRUPT = "Corrupt database file"  # a block whose checksum does not match: only ever the database
 _HOLDER = re.compile(r"Conflicting lock is held in (\S+) \(PID (\d+)\)")
 
 
@@ -82,10 +82,10 @@ def damaged(exc: BaseException, path: str | os.PathLike[str]) -> FinopsError | N
     if not isinstance(exc, duckdb.Error):
         return None
     text = str(exc)
-    for words, reason in _DAMAGE:
-        if words in text:
-            return FinopsError(f"{path}: not a DuckDB warehouse or damaged ({reason}); {RECOVERY}")
-    return None
+    reasons = [reason for words, reason in _DAMAGE if words in text and f'"{Path(path).resolve()}"' in text]
+    if _CORRUPT in text:
+        reasons.append("a block's checksum does not match")
+    return FinopsError(f"{path}: not a DuckDB warehouse or damaged ({reasons[0]}); {RECOVERY}") if reasons else None
 
 
 def held_open(exc: BaseException, path: str | os.PathLike[str]) -> LockBusy | None:
