@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
-from collections.abc import Sequence
-from contextlib import nullcontext
-
-import duckdb
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 
 from finops.cli.commands import COMMANDS, EXAMPLES, GROUPS
 from finops.cli.context import Context
@@ -25,7 +25,6 @@ from finops.errors import FinopsError
 from finops.warehouse.connection import damaged, resolve_db_path
 
 DEMO_COMMAND = ("demo",)
-INTERRUPTED_QUERY = "Query interrupted"  # what DuckDB raises (a RuntimeError) when SIGINT stops a query
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 __all__ = ["EXAMPLES", "main", "parser"]
@@ -41,9 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     out = Output(quiet=args.quiet)
+    interrupts: list[int] = []
     try:
-        return _dispatch(args, out)
+        with _noting_interrupts(interrupts):
+            return _dispatch(args, out)
     except FinopsError as exc:
+        if interrupts:  # e.g. "model ... failed: Current transaction is aborted" after the interrupted one
+            return _interrupted()
         print(f"finops: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # `finops query ... | head`: the reader has all it wanted
@@ -52,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as exc:  # a bug: say so plainly, keep the traceback for FINOPS_DEBUG
-        if isinstance(exc, duckdb.InterruptException) or (isinstance(exc, RuntimeError) and str(exc) == INTERRUPTED_QUERY):
-            return _interrupted()  # Ctrl-C inside a DuckDB query; its transaction has been rolled back
+        if interrupts:  # Ctrl-C inside a DuckDB query (a RuntimeError "Query interrupted"); rolled back
+            return _interrupted()
         damage = damaged(exc, resolve_db_path(args.db))
         if damage is not None:
             print(f"finops: {one_line(str(damage))}", file=sys.stderr)
@@ -63,6 +66,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = one_line(str(exc).strip().split("\n", 1)[0])
         print(f"finops: internal error: {exc.__class__.__name__}: {reason} (set FINOPS_DEBUG=1 for details)", file=sys.stderr)
         return 1
+
+
+@contextmanager
+def _noting_interrupts(interrupts: list[int]) -> Iterator[None]:
+    """Remember a SIGINT while still raising KeyboardInterrupt as Python does: DuckDB turns it into a
+    RuntimeError inside a query, which a caller may wrap (a model that failed), so the error alone
+    does not tell an interrupt from a failure."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(signum: int, frame: object) -> None:
+        interrupts.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _interrupted() -> int:
