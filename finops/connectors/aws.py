@@ -21,7 +21,7 @@ from finops.connectors.loose import DATA_SUFFIXES, fingerprint, loose_deliveries
 from finops.connectors.readers import describe, diagnose, file_set, find_bad_value, original_headers
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
 from finops.connectors.sources import Source, SourceFile, open_source
-from finops.connectors.validation import check_landed
+from finops.connectors.validation import check_landed, check_types
 from finops.errors import FinopsError
 from finops.warehouse.columns.cur import CUR_COLUMNS, LEGACY_MAP_PREFIXES, REQUIRED_COLUMNS, snake_case
 from finops.warehouse.connection import next_load_id, sql_identifier, sql_literal
@@ -95,6 +95,8 @@ def _load_manifest(source: Source, manifest: SourceFile) -> dict:
         data = json.loads(source.read_text(manifest))
     except json.JSONDecodeError as exc:
         raise FinopsError(f"{manifest.uri}: manifest is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:  # a manifest is a few levels deep; thousands are not a manifest
+        raise FinopsError(f"{manifest.uri}: manifest is nested too deeply to be a CUR manifest") from None
     if not isinstance(data, dict):
         raise FinopsError(f"{manifest.uri}: manifest is not a JSON object")
     return data
@@ -193,7 +195,11 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], 
         shown = ", ".join(LEGACY_HEADERS[c] if files.fmt == "csv" and shape == SHAPE_LEGACY else c for c in missing)
         raise FinopsError(f"{files.label()}: missing required column(s) {shown}; not a complete CUR")
 
-    select = cur_select_list(columns, sources, original_headers(files))
+    headers = original_headers(files)
+    check_types(con, files, {
+        sources[c]: (typ, headers.get(sources[c], sources[c]), c in ACCOUNT_COLUMNS) for c, typ in CUR_COLUMNS.items() if c in sources
+    })
+    select = cur_select_list(columns, sources, headers)
     load_id = next_load_id(con)
     try:
         con.execute(
@@ -201,11 +207,7 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], 
             f"filename as x_source_file from {files.reader()}"
         )
     except duckdb.ConversionException as exc:
-        casts = {
-            sources[c]: (typ, sources[c])
-            for c, typ in CUR_COLUMNS.items()
-            if c in sources and typ != "VARCHAR" and columns[sources[c]] == "VARCHAR"
-        }
+        casts = {sources[c]: (typ, sources[c]) for c, typ in CUR_COLUMNS.items() if c in sources and typ != "VARCHAR"}
         raise (find_bad_value(files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
     except duckdb.Error as exc:
         raise diagnose(files, exc) from None

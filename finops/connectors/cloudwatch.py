@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from finops.connectors.sources import checked_endpoint_url
 from finops.errors import FinopsError
 from finops.warehouse.columns.metrics import GPU_METRICS_COLUMNS
 
@@ -52,6 +53,8 @@ def land_cloudwatch(con: duckdb.DuckDBPyConnection, uri: str, *, endpoint_url: s
     import boto3
     import botocore.exceptions
 
+    if endpoint_url:  # before anything else, so a URL with a password is never used or echoed
+        endpoint_url = checked_endpoint_url(endpoint_url)
     region = uri.removeprefix("cloudwatch://").strip("/")
     if not region:
         raise FinopsError(f"{uri}: name the region, e.g. cloudwatch://us-east-1")

@@ -23,7 +23,7 @@ from finops.connectors.loose import loose_deliveries
 from finops.connectors.readers import FileSet, describe, diagnose, file_set, find_bad_value
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
 from finops.connectors.sources import open_source
-from finops.connectors.validation import check_landed
+from finops.connectors.validation import check_landed, check_types
 from finops.errors import FinopsError
 from finops.warehouse.columns.focus import (
     CONTRACT_COMMITMENT_COLUMNS,
@@ -41,6 +41,7 @@ SHAPE = "focus"
 SHAPE_COMMITMENTS = "focus-contract-commitments"
 FILE_COLUMNS = {**FOCUS_COLUMNS, **FOCUS_1_3_COLUMNS}
 MAP_TYPE = "MAP(VARCHAR, VARCHAR)"
+ID_COLUMNS = ("BillingAccountId", "SubAccountId")  # text or whole numbers only: 1.0 would be a new account
 
 
 @contextmanager
@@ -84,6 +85,7 @@ def insert(
     return _insert_rows(con, files, columns, FILE_COLUMNS, FOCUS, parts, delivery, shape)
 
 
+
 def _select_list(columns: dict[str, str], targets: dict[str, str], aliases: dict[str, str]) -> list[str]:
     """Each target column typed from the file's column of that name (any case), else from the column
     ``aliases`` says replaced it, else null; the file's other columns into ``x_ExtraColumns``."""
@@ -116,6 +118,9 @@ def _insert_rows(
 ) -> Landed:
     """Insert the rows under a new load id; a value that does not parse is named with its file and column."""
     by_lower = {name.lower(): name for name in columns}
+    check_types(con, files, {
+        by_lower[c.lower()]: (t, by_lower[c.lower()], c in ID_COLUMNS) for c, t in targets.items() if c.lower() in by_lower
+    })
     load_id = next_load_id(con)
     try:
         con.execute(
@@ -126,7 +131,7 @@ def _insert_rows(
         casts = {
             by_lower[c.lower()]: (_cast_type(t), by_lower[c.lower()])
             for c, t in targets.items()
-            if c.lower() in by_lower and t != "VARCHAR" and columns[by_lower[c.lower()]] == "VARCHAR"
+            if c.lower() in by_lower and t != "VARCHAR" and (columns[by_lower[c.lower()]] == "VARCHAR" or t != MAP_TYPE)
         }
         raise (find_bad_value(files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
     except duckdb.Error as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,9 +154,18 @@ def find_bad_value(files: FileSet, casts: dict[str, tuple[str, str]]) -> FinopsE
         if row is not None:
             value = str(row[0])
             shown = value if len(value) <= 40 else value[:37] + "..."
+            if typ.startswith("DECIMAL") and _is_a_number(value):  # a number, but more digits than DECIMAL holds
+                return FinopsError(f"{files.uri_of(row[1])}: column {display} has a value too large for a bill: {shown!r}")
             kind = "a number" if typ.startswith("DECIMAL") else typ.lower()
             return FinopsError(f"{files.uri_of(row[1])}: column {display} has a value that is not {kind}: {shown!r}")
     return None
+
+
+def _is_a_number(text: str) -> bool:
+    try:
+        return not math.isnan(float(text))
+    except ValueError:
+        return False
 
 
 def error_reason(exc: duckdb.Error) -> str:

@@ -12,7 +12,9 @@ from finops.models.project import Model
 def build_elsewhere(args: argparse.Namespace, config: Config) -> list[Model]:
     """Build on Spark or BigQuery as the command line says; the engine's library is imported only here."""
     if args.engine == "spark":
-        try:
+        try:  # finops.engines.spark imports pyspark only where it starts a session: ask for it here
+            import pyspark  # noqa: F401
+
             from finops.engines import spark
         except ImportError:
             raise FinopsError("--engine spark needs pyspark (pip install 'finops[spark]') and Java 17+") from None

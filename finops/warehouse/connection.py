@@ -10,6 +10,7 @@ column means, in finops/warehouse/schema.py.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,12 +20,22 @@ import duckdb
 
 from finops.config import DuckDBSettings
 from finops.errors import FinopsError
+from finops.warehouse.lock import LockBusy
 from finops.warehouse.schema import WAREHOUSE_TABLES, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal  # noqa: F401 (finops imports them from here)
 from finops.warehouse.storage import storage_error
 
 DEFAULT_DB = "finops.duckdb"
 UNCHANGED = "the warehouse keeps its previous data"
+RECOVERY = "see docs/cron.md 'Recovering a damaged warehouse'"
+# DuckDB's words for a file that is not a database, or one cut short or overwritten (the first two
+# name the file, which must be the warehouse: a bill file cut short reads the same)
+_DAMAGE = (
+    ("not a valid DuckDB database file", "not a DuckDB database file"),
+    ("Could not read enough bytes", "the file is truncated"),
+)
+_CORRUPT = "Corrupt database file"  # a block whose checksum does not match: only ever the database
+_HOLDER = re.compile(r"Conflicting lock is held in (\S+) \(PID (\d+)\)")
 
 
 def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
@@ -47,9 +58,10 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise storage_error(exc, UNCHANGED, str(path)) or FinopsError(f"{path}: cannot open the warehouse: {first_line(exc)}") from None
+        raise (storage_error(exc, UNCHANGED, str(path)) or held_open(exc, path) or damaged(exc, path)
+               or FinopsError(f"{path}: cannot open the warehouse: {first_line(exc)}")) from None
     except duckdb.Error as exc:
-        raise FinopsError(f"{path}: not a usable DuckDB warehouse: {first_line(exc)}") from None
+        raise damaged(exc, path) or FinopsError(f"{path}: not a usable DuckDB warehouse: {first_line(exc)}") from None
     con.execute("set TimeZone = 'UTC'")
     _apply_duckdb_settings(con, settings or DuckDBSettings())
     if not read_only:
@@ -62,6 +74,28 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
                 raise
             raise storage from None
     return con
+
+
+def damaged(exc: BaseException, path: str | os.PathLike[str]) -> FinopsError | None:
+    """The error for a warehouse file that is not a DuckDB database, or is truncated or overwritten
+    (however far a command got before DuckDB noticed), or None when ``exc`` is something else."""
+    if not isinstance(exc, duckdb.Error):
+        return None
+    text = str(exc)
+    reasons = [reason for words, reason in _DAMAGE if words in text and f'"{Path(path).resolve()}"' in text]
+    if _CORRUPT in text:
+        reasons.append("a block's checksum does not match")
+    return FinopsError(f"{path}: not a DuckDB warehouse or damaged ({reasons[0]}); {RECOVERY}") if reasons else None
+
+
+def held_open(exc: BaseException, path: str | os.PathLike[str]) -> LockBusy | None:
+    """Exit 75, like the writer lock, when another process has the file open (DuckDB allows one
+    writer, or any number of readers, never both): a ``finops query``, a notebook, the duckdb CLI."""
+    found = _HOLDER.search(str(exc))
+    if found is None:
+        return None
+    program, pid = Path(found[1]).name, found[2]
+    return LockBusy(f"{path}: held open by another process ({program}, pid {pid}); try again when it has finished")
 
 
 def _apply_duckdb_settings(con: duckdb.DuckDBPyConnection, settings: DuckDBSettings) -> None:

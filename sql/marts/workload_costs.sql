@@ -2,6 +2,7 @@
 -- need, a small fraction of the line items. Kept per load so a build replaces only what changed.
 -- Amounts are in the presentation currency of [currency] where fx_rates has the month's rate for
 -- the bill's currency, else in the bill's own (currency says which): never two currencies summed.
+-- Amounts not converted are not multiplied, so a bill's largest amounts cannot overflow the product.
 with allocated as (
 
     select * from allocated_costs
@@ -34,9 +35,12 @@ select
     x_WorkloadName                                          as workload_name,
     case when fx_rate is null then BillingCurrency else presentation_currency end
                                                             as currency,
-    sum(cast(BilledCost * coalesce(fx_rate, 1) as decimal(38, 10)))    as BilledCost,
-    sum(cast(EffectiveCost * coalesce(fx_rate, 1) as decimal(38, 10))) as EffectiveCost,
-    sum(cast(ListCost * coalesce(fx_rate, 1) as decimal(38, 10)))      as ListCost,
+    sum(case when fx_rate is null or fx_rate = 1 then BilledCost
+             else cast(BilledCost * fx_rate as decimal(38, 10)) end)            as BilledCost,
+    sum(case when fx_rate is null or fx_rate = 1 then EffectiveCost
+             else cast(EffectiveCost * fx_rate as decimal(38, 10)) end)         as EffectiveCost,
+    sum(case when fx_rate is null or fx_rate = 1 then ListCost
+             else cast(ListCost * fx_rate as decimal(38, 10)) end)              as ListCost,
     coalesce(sum(x_GpuHours), 0)                            as gpu_hours,
     x_LoadId                                                as load_id
 from converted

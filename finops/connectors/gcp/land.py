@@ -16,6 +16,7 @@ from finops.connectors.gcp.files import diagnose
 from finops.connectors.gcp.normalise import ExportInput, locate, normalised
 from finops.connectors.readers import FileSet
 from finops.connectors.registry import Delivery, Landed, Progress
+from finops.connectors.validation import check_ranges
 from finops.errors import FinopsError
 from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
 from finops.warehouse.connection import first_line, next_load_id, sql_literal
@@ -105,6 +106,7 @@ def check(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) ->
             if column == "billing_account_id" and con.execute(f"select count(*) = count(*) filter (cost is null) {where}").fetchone()[0]:
                 raise FinopsError(f"{files.uri_of(f)}: not a Cloud Billing export (no billing_account_id or cost in any row)")
             raise FinopsError(f"{files.uri_of(f)}: {n} row(s) with no {shown}")
+    check_ranges(con, "raw_gcp_billing", where.removeprefix("from raw_gcp_billing "), files)
     bad = con.execute(f"select invoice_month, x_source_file {where} and not regexp_full_match(invoice_month, '\\d{{6}}') limit 1").fetchone()
     if bad:
         raise FinopsError(f"{files.uri_of(bad[1])}: invoice.month {bad[0]!r} is not YYYYMM")

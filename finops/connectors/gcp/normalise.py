@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import duckdb
 
 from finops.connectors.readers import FileSet
+from finops.connectors.validation import type_problem
 from finops.errors import FinopsError
 from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
 from finops.warehouse.connection import sql_identifier, sql_literal
@@ -68,11 +69,18 @@ _LIST_FIELDS = {
 }
 
 
+ID_FIELDS = ("billing_account_id", "project.id", "project.number")  # 1.0 would be another project
+
+
 def _convert(found: tuple[str, duckdb.DuckDBPyType] | None, kind: str, name: str, label: str) -> str:
     if found is None:
         return f"cast(null as {KIND_TYPES[kind]})"
     expr, typ = found
     if kind not in _LIST_FIELDS:
+        checked = kind == "money" or (kind == "ts" and typ.id != "bigint") or name in ID_FIELDS
+        problem = checked and type_problem(str(typ), KIND_TYPES[kind], identifier=name in ID_FIELDS)
+        if problem:
+            raise FinopsError(f"{label}: field {name} {problem}")
         return _scalar(expr, typ, kind)
     if typ.id != "list" or typ.children[0][1].id != "struct":
         raise FinopsError(f"{label}: field {name} is {typ}, not a list of records as the export writes it")
