@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finops.config.alerts import Alerts, parse_alerts
+from finops.config.budgets import Budgets, parse_budgets
 from finops.config.file import (
     Attribution,
     Idle,
@@ -51,6 +53,8 @@ class Config:
     sources: list[SourceSetting] = field(default_factory=list)
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
+    budgets: Budgets = field(default_factory=Budgets)
+    alerts: Alerts = field(default_factory=Alerts)
 
 
 _TABLE_SECTIONS = {
@@ -61,6 +65,8 @@ _TABLE_SECTIONS = {
     "email": parse_email,
     "refresh": parse_refresh,
     "duckdb": parse_duckdb,
+    "budgets": parse_budgets,
+    "alerts": parse_alerts,
 }
 SECTIONS = (*_TABLE_SECTIONS, "sources")
 
@@ -92,7 +98,9 @@ def load_config(path: str | os.PathLike[str] | None = None, *, source_kinds: Ite
 
 __all__ = [
     "SECTIONS",
+    "Alerts",
     "Attribution",
+    "Budgets",
     "Config",
     "DuckDBSettings",
     "EmailSettings",

@@ -12,7 +12,12 @@ import duckdb
 from finops.config import Config
 from finops.models.builder import build
 from finops.models.project import Model
-from finops.models.settings import write_attribution_tables, write_idle_settings, write_savings_settings
+from finops.models.settings import (
+    write_attribution_tables,
+    write_budget_settings,
+    write_idle_settings,
+    write_savings_settings,
+)
 from finops.warehouse.connection import ensure_schema, sql_literal
 
 
@@ -23,6 +28,7 @@ def input_tables(models: list[Model], config: Config | None = None) -> duckdb.Du
     write_attribution_tables(con, config.attribution)
     write_idle_settings(con, config.idle)
     write_savings_settings(con, config.savings)
+    write_budget_settings(con, config.budgets)
     for model in models:
         if model.materialized == "seed":
             con.execute(f"create table {model.name} as select * from read_csv({sql_literal(str(model.path))}, header = true)")

@@ -43,7 +43,7 @@ def build(
     models = models or load_models()
     macros = _macros()
     con.execute(macros)
-    write_settings(con, config.attribution, config.idle, config.savings)
+    write_settings(con, config.attribution, config.idle, config.savings, config.budgets)
     create_table(con, BUILD_STATE)
     fingerprint = _fingerprint(models, macros, config)
     incremental: dict[str, str] = {}  # incremental tables built so far, by their key column

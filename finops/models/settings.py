@@ -2,29 +2,33 @@
 
 Models stay plain SQL that any engine runs, and anyone can see the rules in force with a SELECT:
 ``attribution_*`` (which tags name teams, projects and workloads; which shared costs are split),
-``idle_settings`` and ``savings_settings``. The tables are declared in finops/warehouse/schema.py.
+``idle_settings``, ``savings_settings`` and ``budget_settings``. The tables are declared in finops/warehouse/schema.py.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from finops.config.budgets import Budgets
 from finops.config.file import Attribution, Idle, Savings
 from finops.warehouse.schema import (
     ATTRIBUTION_SHARED_COSTS,
     ATTRIBUTION_TAG_KEYS,
     ATTRIBUTION_WORKLOAD_KEYS,
+    BUDGET_SETTINGS,
     IDLE_SETTINGS,
     SAVINGS_SETTINGS,
     create_table,
 )
 
 
-def write_settings(con: duckdb.DuckDBPyConnection, attribution: Attribution, idle: Idle, savings: Savings) -> None:
+def write_settings(con: duckdb.DuckDBPyConnection, attribution: Attribution, idle: Idle, savings: Savings,
+                   budgets: Budgets | None = None) -> None:
     """Replace every settings table with the settings in force."""
     write_attribution_tables(con, attribution)
     write_idle_settings(con, idle)
     write_savings_settings(con, savings)
+    write_budget_settings(con, budgets or Budgets())
 
 
 def write_attribution_tables(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:
@@ -58,3 +62,11 @@ def write_savings_settings(con: duckdb.DuckDBPyConnection, savings: Savings) -> 
                 [savings.interruptible_endpoints, savings.commitment_lookback_days, savings.rightsizing_days,
                  savings.rightsizing_peak_memory_below, savings.rightsizing_peak_utilization_below,
                  savings.endpoint_zero_traffic_hours, savings.cold_storage_days])
+
+
+def write_budget_settings(con: duckdb.DuckDBPyConnection, budgets: Budgets) -> None:
+    """One row per monthly budget (none without [budgets]), so the budgets mart reads them from SQL."""
+    create_table(con, BUDGET_SETTINGS, replace=True)
+    if budgets.lines:
+        con.executemany(f"insert into {BUDGET_SETTINGS.name} values (?, ?, ?, ?)",
+                        [(line.dimension, line.name, line.amount, budgets.currency) for line in budgets.lines])

@@ -18,6 +18,7 @@ import jinja2
 
 from finops.config.report import ReportSettings
 from finops.errors import FinopsError, UsageError
+from finops.report.weeks import SourceData, utc_now
 from finops.resources import resource_dir
 from finops.warehouse.connection import sql_identifier
 
@@ -53,6 +54,10 @@ QUERIES = {
         order by abs(deviation) desc, day, name limit $top""",
     "freshness": "select * from report_data_freshness order by provider, billing_account_id, shape",
 }
+# the month's budget lines, those in trouble first; only once [budgets] names any (budget_settings has rows)
+BUDGETS_QUERY = """
+    select * from budgets where month = strftime(cast($week_start as date) + interval 6 day, '%Y-%m')
+    order by case status when 'over' then 0 when 'at risk' then 1 else 2 end, dimension <> 'total', dimension, name"""
 
 
 @dataclass
@@ -82,12 +87,6 @@ def parse_week(text: str) -> str:
     return f"{match[1]}-W{match[2]}"
 
 
-def last_complete_week(today: dt.date) -> str:
-    """The ISO week before the one ``today`` falls in (today's week is not over, even on Sunday)."""
-    year, week, _ = (today - dt.timedelta(days=today.isoweekday())).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def latest_week_with_data(con: duckdb.DuckDBPyConnection) -> str | None:
     """The last ISO week that has charges and that the loaded data covers to its end (for the demo)."""
     rows = con.execute(
@@ -101,8 +100,10 @@ def week_start(week: str) -> dt.date:
     return dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
 
 
-def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings) -> dict:
-    """Every section's rows for ``week``, as dicts, straight from the marts."""
+def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings, *,
+                now: dt.datetime | None = None, preliminary: bool = False) -> dict:
+    """Every section's rows for ``week``, as dicts, straight from the marts; freshness as of ``now``
+    (default: the clock); ``preliminary`` marks a week the data does not cover yet."""
     if not _relations(con, "report_weekly_headline"):
         raise FinopsError("the warehouse has no report marts yet: run `finops build`")
     params = {
@@ -114,9 +115,15 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
         "threshold": settings.anomaly_threshold,
         "top": settings.top,
     }
-    data: dict = {"week": week, "week_start": params["week_start"], "settings": settings}
+    data: dict = {"week": week, "week_start": params["week_start"], "settings": settings, "preliminary": preliminary}
     for name, sql in QUERIES.items():
         data[name] = _rows(con, sql, {k: params[k] for k in set(re.findall(r"\$(\w+)", sql))})
+    now = utc_now(now)
+    for row in data["freshness"]:
+        source = SourceData(row["provider"], row["billing_account_id"], row["data_through"])
+        row.update(hours_behind=source.hours_behind(now), is_stale=source.is_stale(now))
+    data["as_of"] = now
+    data["budgets"] = _rows(con, BUDGETS_QUERY, {"week_start": params["week_start"]}) if _relations(con, "budgets") else []
     headline = data.pop("headline")
     data["headline"] = headline[0] if headline else None
     data["currency"] = (data["headline"] or {}).get("currency") or "USD"  # no charges at all: say dollars
@@ -130,11 +137,12 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
     return data
 
 
-def render(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings) -> Report:
+def render(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings, *,
+           now: dt.datetime | None = None, preliminary: bool = False) -> Report:
     """The report for ``week``: HTML with CSS inlined, the plain-text alternative, the subject."""
     import css_inline
 
-    data = report_data(con, week, settings)
+    data = report_data(con, week, settings, now=now, preliminary=preliminary)
     env = _environment(data["currency"])
     html = css_inline.inline(env.get_template("weekly.html.j2").render(**data))
     text = env.get_template("weekly.txt.j2").render(**data)
