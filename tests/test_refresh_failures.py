@@ -322,7 +322,7 @@ def test_an_unreadable_bill_is_the_sources_problem_not_the_disks(bills, tmp_path
 
 
 def test_a_sent_reports_table_from_before_the_sending_record_still_counts(run, db, smtp):
-    from finops.report.weekly import last_complete_week
+    from finops.report.weeks import last_complete_week
 
     week = last_complete_week(dt.datetime.now(dt.UTC).date())
     con = finops.connect(db)

@@ -113,34 +113,41 @@ def export_focus(ctx: Context) -> int:
     return 0
 
 
-def _week(ctx: Context) -> str:
-    from finops.report.weekly import last_complete_week, parse_week
+def _now(ctx: Context) -> dt.datetime:
+    from finops.report.weeks import parse_as_of, utc_now
 
-    return parse_week(ctx.args.week) if ctx.args.week else last_complete_week(dt.datetime.now(dt.UTC).date())
+    return utc_now(parse_as_of(ctx.args.as_of))
 
 
 def report(ctx: Context) -> int:
-    from finops.report.weekly import render
+    """Any week may be written; one the data does not cover says so in a preliminary banner."""
+    from finops.report.weekly import parse_week, render
+    from finops.report.weeks import behind, default_week, sources_data
     from finops.warehouse.storage import write_text_atomically
 
-    week = _week(ctx)
-    target = Path(ctx.args.out or f"report-{week}.html")
-    if target.parent != Path("") and not target.parent.is_dir():
-        raise FinopsError(f"{target}: directory {target.parent} does not exist")
+    now = _now(ctx)
     with ctx.connect(read_only=True) as con:
-        weekly = render(con, week, ctx.config.report)
+        week = parse_week(ctx.args.week) if ctx.args.week else default_week(con, now)
+        target = Path(ctx.args.out or f"report-{week}.html")
+        if target.parent != Path("") and not target.parent.is_dir():
+            raise FinopsError(f"{target}: directory {target.parent} does not exist")
+        weekly = render(con, week, ctx.config.report, now=now, preliminary=bool(behind(sources_data(con), week)))
     write_text_atomically(target, weekly.html)
     ctx.out.say(f"wrote {target} ({len(weekly.html.encode()) // 1024} KB): {weekly.subject}")
     return 0
 
 
 def email(ctx: Context) -> int:
+    """The last complete calendar week (or --week), sent only once the data covers it (else exit 3)."""
     from finops.report.mail import send_report
-    from finops.report.weekly import render
+    from finops.report.weekly import parse_week, render
+    from finops.report.weeks import last_complete_week, require_covered
 
-    week = _week(ctx)
+    now = _now(ctx)
+    week = parse_week(ctx.args.week) if ctx.args.week else last_complete_week(now.date())
     with ctx.connect(read_only=True) as con:
-        weekly = render(con, week, ctx.config.report)
+        partial = require_covered(con, week, allow_partial=ctx.args.allow_partial)
+        weekly = render(con, week, ctx.config.report, now=now, preliminary=partial)
     recipients = send_report(weekly, ctx.config.email, ctx.args.to)
     ctx.out.say(f"sent \"{weekly.subject}\" to {', '.join(recipients)}")
     return 0
@@ -150,7 +157,7 @@ def check(ctx: Context) -> int:
     from finops.ops.check import run_checks
 
     with ctx.connect(read_only=True) as con:
-        results = run_checks(con, ctx.config.sources)
+        results = run_checks(con, ctx.config.sources, _now(ctx))
     if ctx.args.format == "json":
         print(json.dumps([{"check": r.name, "ok": r.ok, "detail": r.detail} for r in results], indent=1))
     else:

@@ -20,6 +20,7 @@ from finops.config.report import ReportSettings
 from finops.errors import FinopsError, UsageError
 from finops.report.weeks import SourceData, utc_now
 from finops.resources import resource_dir
+from finops.warehouse.catalog import relation_kinds
 from finops.warehouse.connection import sql_identifier
 
 OPTIONAL_SECTIONS = {"idle_gpus": "idle_gpu", "savings": "savings"}  # section: relation name prefix
@@ -123,7 +124,7 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
         source = SourceData(row["provider"], row["billing_account_id"], row["data_through"])
         row.update(hours_behind=source.hours_behind(now), is_stale=source.is_stale(now))
     data["as_of"] = now
-    data["budgets"] = _rows(con, BUDGETS_QUERY, {"week_start": params["week_start"]}) if _relations(con, "budgets") else []
+    data["budgets"] = _rows(con, BUDGETS_QUERY, {"week_start": params["week_start"]}) if "budgets" in relation_kinds(con) else []
     headline = data.pop("headline")
     data["headline"] = headline[0] if headline else None
     data["currency"] = (data["headline"] or {}).get("currency") or "USD"  # no charges at all: say dollars
@@ -146,7 +147,7 @@ def render(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings, 
     env = _environment(data["currency"])
     html = css_inline.inline(env.get_template("weekly.html.j2").render(**data))
     text = env.get_template("weekly.txt.j2").render(**data)
-    subject = env.get_template("subject.txt.j2").render(**data).strip()
+    subject = " ".join(env.get_template("subject.txt.j2").render(**data).split())  # one line, however the template wraps
     return Report(week=week, subject=subject, html=html, text=text)
 
 

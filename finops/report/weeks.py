@@ -6,7 +6,8 @@ about a day behind, and GCP's export is up to a day behind, so a source is stale
 more than its expected lag plus one missed daily delivery behind. "Now" is the clock unless
 ``--as-of`` gives a date, so a report of old data (the demo's) can be read as of its own time.
 
-A week is covered when every source's data reaches the week's end. `finops email` and
+A week is covered when every provider's data reaches the week's end (a provider's data reaches as
+far as its furthest billing account: an account that stopped spending holds nothing back). `finops email` and
 `finops refresh` never send a week that is not covered (:class:`DataIncomplete`, exit 3) unless told
 to send it marked preliminary.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 
 from finops.errors import DataIncomplete, UsageError
+from finops.warehouse.catalog import relation_kinds
 
 EXPECTED_LAG_HOURS = {"AWS": 24, "Google Cloud": 24}  # per ProviderName; others get DEFAULT_LAG_HOURS
 DEFAULT_LAG_HOURS = 24
@@ -41,6 +43,11 @@ class SourceData:
     def expected_lag_hours(self) -> int:
         return EXPECTED_LAG_HOURS.get(self.provider, DEFAULT_LAG_HOURS)
 
+    @property
+    def stale_after_hours(self) -> int:
+        """How far behind the data may be before it counts as stale: the usual delay plus a day."""
+        return self.expected_lag_hours + GRACE_HOURS
+
     def hours_behind(self, now: dt.datetime) -> int | None:
         """Whole hours from the end of the data to ``now`` (0 when the data reaches past it)."""
         if self.data_through is None:
@@ -50,7 +57,7 @@ class SourceData:
     def is_stale(self, now: dt.datetime, limit_hours: int | None = None) -> bool:
         """More than ``limit_hours`` (default: the expected lag plus a day) behind, or no charges at all."""
         behind = self.hours_behind(now)
-        limit = self.expected_lag_hours + GRACE_HOURS if limit_hours is None else limit_hours
+        limit = self.stale_after_hours if limit_hours is None else limit_hours
         return behind is None or behind > limit
 
 
@@ -82,18 +89,26 @@ def week_end(week: str) -> dt.datetime:
 
 def sources_data(con: duckdb.DuckDBPyConnection) -> list[SourceData]:
     """Every provider and billing account in ``costs`` with the end of its latest charge."""
-    (built,) = con.execute("select count(*) from (select table_name from duckdb_tables() where table_name = 'costs' "
-                           "union all select view_name from duckdb_views() where view_name = 'costs')").fetchone()
-    if not built:
+    if "costs" not in relation_kinds(con):
         return []
     return [SourceData(*row) for row in con.execute(
         "select ProviderName, BillingAccountId, cast(max(ChargePeriodEnd) as timestamp) from costs "
         "group by all order by 1, 2").fetchall()]
 
 
+def by_provider(sources: list[SourceData]) -> list[SourceData]:
+    """One per provider, reaching as far as its furthest billing account (their ids joined)."""
+    providers: dict[str, list[SourceData]] = {}
+    for source in sources:
+        providers.setdefault(source.provider, []).append(source)
+    return [SourceData(provider, ", ".join(s.billing_account_id for s in group),
+                       max((s.data_through for s in group if s.data_through), default=None))
+            for provider, group in providers.items()]
+
+
 def covered_week(sources: list[SourceData], now: dt.datetime) -> str | None:
-    """The latest ISO week that is over by ``now`` and that every source's data covers to its end."""
-    ends = [s.data_through for s in sources]
+    """The latest ISO week that is over by ``now`` and that every provider's data covers to its end."""
+    ends = [s.data_through for s in by_provider(sources)]
     if not ends or None in ends:
         return None
     return min(last_complete_week(min(ends).date()), last_complete_week(now.date()))
@@ -105,12 +120,12 @@ def default_week(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> str:
 
 
 def behind(sources: list[SourceData], week: str) -> list[str]:
-    """One phrase per source whose data stops before the end of ``week``."""
+    """One phrase per provider whose data stops before the end of ``week``."""
     end = week_end(week)
     if not sources:
         return ["no billing data is loaded"]
     lines = []
-    for source in sources:
+    for source in by_provider(sources):
         if source.data_through is None:
             lines.append(f"{source.label}: no charges")
         elif source.data_through < end:
