@@ -170,14 +170,14 @@ def test_the_report_is_emailed_once_per_week(run, db, tmp_path, monkeypatch, smt
     write_config(tmp_path, monkeypatch, aws_source("aws", tmp_path / "bills")
                  + f'[email]\nsender = "finops@example.com"\nto = ["finance@example.com"]\nsmtp_host = "127.0.0.1"\n'
                  f'smtp_port = {port}\nsmtp_user = "reporter"\n')
-    monkeypatch.setenv("FINOPS_SMTP_PASSWORD", "s3cret")
-    code, out, err = run("refresh")
+    monkeypatch.setenv("FINOPS_SMTP_PASSWORD", "s3cret")  # the bill's one charge ends 2026-10-01 01:00, so W39 is covered
+    code, out, err = run("refresh", "--as-of", "2026-10-01")
     assert (code, err) == (0, "") and "sent to finance@example.com" in out
-    code, out, _ = run("refresh")
+    code, out, _ = run("refresh", "--as-of", "2026-10-01")
     assert code == 0 and "is current, kept" in out  # sent, and nothing new: nothing to do
     for report in (tmp_path / "reports").glob("*.html"):
         report.unlink()
-    code, out, _ = run("refresh")  # rendered again, but the week's email went already
+    code, out, _ = run("refresh", "--as-of", "2026-10-01")  # rendered again, but the week's email went already
     assert code == 0 and "already sent" in out
     assert len(received) == 1
     con = finops.connect(db, read_only=True)

@@ -118,7 +118,7 @@ select
     month_to_date,
     forecast,
     budget,
-    round(month_to_date / nullif(budget, 0), 4)                    as used_share,
+    cast(round(month_to_date / nullif(budget, 0), 4) as decimal(18, 4)) as used_share,
     case
         when month_to_date > budget then 'over'
         when forecast > budget then 'at risk'
