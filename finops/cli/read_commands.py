@@ -68,10 +68,12 @@ def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> Non
 
 
 def status(ctx: Context) -> int:
+    from finops.report.weeks import sources_data, utc_now
     from finops.warehouse.status import status as warehouse_status
 
     with ctx.connect(read_only=True) as con:
         periods = warehouse_status(con)
+        sources = sources_data(con)
     if not periods:
         ctx.out.say("nothing loaded yet")
         return 0
@@ -91,6 +93,10 @@ def status(ctx: Context) -> int:
     ]
     print_table(["provider", "account", "period", "shape", "rows", "source total", "reconciled", "loaded (UTC)", "source"],
                 rows, ctx.out)
+    now = utc_now()
+    for source in sources:  # the data's own recency, as the report's Data freshness section and `finops check` judge it
+        through = f"{source.data_through:%Y-%m-%d %H:%M} UTC, {source.hours_behind(now)} h behind" if source.data_through else "no charges"
+        ctx.out.say(f"data of {source.label}: through {through}{' (stale)' if source.is_stale(now) else ''}")
     return 0
 
 
