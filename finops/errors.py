@@ -14,3 +14,9 @@ class UsageError(FinopsError):
     """A wrong flag or argument (exit code 2, like argparse)."""
 
     exit_code = 2
+
+
+class DataIncomplete(FinopsError):
+    """The loaded data does not reach the end of the week to be sent (exit code 3): nothing was sent."""
+
+    exit_code = 3

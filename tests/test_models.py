@@ -5,7 +5,7 @@ from __future__ import annotations
 import finops
 from finops.models.project import load_models
 from finops.warehouse.catalog import columns_of, relations
-from finops.warehouse.schema import SENT_REPORTS, TABLES, create_table
+from finops.warehouse.schema import ALERTS_SENT, SENT_REPORTS, TABLES, create_table
 from tests.conftest import FOCUS_SAMPLE, REAL_CUR, write_cur_csv
 from tests.test_amortisation import amortisation_delivery
 
@@ -112,6 +112,7 @@ def test_every_relation_and_every_column_of_finops_tables_is_described(con):
     finops.ingest_aws(con, REAL_CUR)
     finops.ingest_focus(con, FOCUS_SAMPLE)
     create_table(con, SENT_REPORTS)  # what `finops refresh` adds before its first email
+    create_table(con, ALERTS_SENT)  # and before its first alert
     assert [name for name, _, description in relations(con) if not description] == []
     missing = [f"{table}.{column}" for table in TABLES for column, _, comment in columns_of(con, table) if not comment]
     assert missing == []

@@ -170,14 +170,14 @@ def test_the_report_is_emailed_once_per_week(run, db, tmp_path, monkeypatch, smt
     write_config(tmp_path, monkeypatch, aws_source("aws", tmp_path / "bills")
                  + f'[email]\nsender = "finops@example.com"\nto = ["finance@example.com"]\nsmtp_host = "127.0.0.1"\n'
                  f'smtp_port = {port}\nsmtp_user = "reporter"\n')
-    monkeypatch.setenv("FINOPS_SMTP_PASSWORD", "s3cret")
-    code, out, err = run("refresh")
+    monkeypatch.setenv("FINOPS_SMTP_PASSWORD", "s3cret")  # the bill's one charge ends 2026-10-01 01:00, so W39 is covered
+    code, out, err = run("refresh", "--as-of", "2026-10-01")
     assert (code, err) == (0, "") and "sent to finance@example.com" in out
-    code, out, _ = run("refresh")
+    code, out, _ = run("refresh", "--as-of", "2026-10-01")
     assert code == 0 and "is current, kept" in out  # sent, and nothing new: nothing to do
     for report in (tmp_path / "reports").glob("*.html"):
         report.unlink()
-    code, out, _ = run("refresh")  # rendered again, but the week's email went already
+    code, out, _ = run("refresh", "--as-of", "2026-10-01")  # rendered again, but the week's email went already
     assert code == 0 and "already sent" in out
     assert len(received) == 1
     con = finops.connect(db, read_only=True)
@@ -193,8 +193,9 @@ def loaded(run, tmp_path: Path, monkeypatch, rows: list[dict[str, str]]) -> None
     assert run("refresh", "--no-email", "--quiet")[0] == 0
 
 
-def check_json(run) -> tuple[int, dict[str, dict]]:
-    code, out, _ = run("check", "--format", "json")
+def check_json(run, as_of: str = "2026-10-02") -> tuple[int, dict[str, dict]]:
+    """`finops check` as of a day after the bill's one charge (it ends 2026-10-01 01:00): fresh."""
+    code, out, _ = run("check", "--format", "json", "--as-of", as_of)
     return code, {c["check"]: c for c in json.loads(out)}
 
 
@@ -203,7 +204,7 @@ def test_check_passes_on_a_clean_load(run, tmp_path, monkeypatch):
     code, checks = check_json(run)
     assert code == 0 and all(c["ok"] for c in checks.values())
     assert list(checks) == ["duplicates", "totals", "freshness aws", "negative usage", "currencies", "drift"]
-    code, out, _ = run("check")
+    code, out, _ = run("check", "--as-of", "2026-10-02")
     assert code == 0 and out.splitlines()[0].split() == ["check", "result", "detail"]
 
 
@@ -229,12 +230,14 @@ def test_check_catches_a_planted_total_mismatch(run, db, tmp_path, monkeypatch):
 
 
 def test_check_flags_a_stale_source(run, db, tmp_path, monkeypatch):
+    """Freshness is the data's own end, not when it was loaded: AWS may be a day late, plus a day's grace."""
     loaded(run, tmp_path, monkeypatch, cur_rows({}))
-    con = finops.connect(db)
-    con.execute("update loads set loaded_at = loaded_at - interval 10 day")
-    con.close()
-    code, checks = check_json(run)
-    assert code == 1 and not checks["freshness aws"]["ok"] and "(limit 3)" in checks["freshness aws"]["detail"]
+    code, checks = check_json(run, "2026-10-03")
+    assert code == 0 and checks["freshness aws"]["detail"] == (
+        "aws 111122223333: data ends 2026-10-01 01:00 UTC, 47 h before now (limit 48 h)")
+    code, checks = check_json(run, "2026-10-11")
+    assert code == 1 and not checks["freshness aws"]["ok"]
+    assert checks["freshness aws"]["detail"] == "aws 111122223333: data ends 2026-10-01 01:00 UTC, 239 h before now (limit 48 h)"
 
 
 # finops init and config errors

@@ -212,6 +212,8 @@ def test_a_build_owed_by_an_earlier_run_is_done_by_the_next(run, db, bills, tmp_
 
 # --- the email: at most once, and never silently dropped ----------------------------------------
 
+AS_OF = ("--as-of", "2026-10-01")  # the bill's one charge ends 2026-10-01 01:00: its data covers W39, the week sent
+
 
 class Smtp:
     """A plain SMTP server on loopback whose answer to the message the test chooses."""
@@ -260,7 +262,7 @@ def sent_reports(db: Path) -> list[tuple]:
 
 def test_an_email_cut_off_after_the_message_went_out_is_reported_not_sent_twice(run, db, smtp):
     smtp.mode = "cut"
-    code, _, err = run("refresh")
+    code, _, err = run("refresh", *AS_OF)
     assert code == 1 and len(smtp.received) == 1
     assert err.count("\n") == 1 and re.fullmatch(
         rf"finops: refresh: email \S+: email: 127\.0\.0\.1:{smtp.port}: the connection broke while sending \(.+\), so the "
@@ -269,26 +271,26 @@ def test_an_email_cut_off_after_the_message_went_out_is_reported_not_sent_twice(
     assert sent_reports(db) == [("sending", message_id, False)]
 
     smtp.mode = "accept"
-    code, _, err = run("refresh")  # every later run says so, and sends nothing
+    code, _, err = run("refresh", *AS_OF)  # every later run says so, and sends nothing
     assert code == 1 and len(smtp.received) == 1
     assert f"(Message-ID {message_id}) was never confirmed by the server, so it may have arrived" in err
     assert "run `finops refresh --resend-unconfirmed` to send it again" in err and err.count("\n") == 1
 
-    code, out, err = run("refresh", "--resend-unconfirmed")
+    code, out, err = run("refresh", "--resend-unconfirmed", *AS_OF)
     assert (code, err) == (0, "") and "sent to finance@example.com" in out
     assert smtp.message_ids() == [message_id, message_id]  # the same Message-ID: clients can tell it is one email
     assert sent_reports(db) == [("sent", message_id, True)]
-    code, out, _ = run("refresh", "--resend-unconfirmed")
+    code, out, _ = run("refresh", "--resend-unconfirmed", *AS_OF)
     assert code == 0 and "is current, kept" in out and len(smtp.received) == 2  # sent: nothing to do
 
 
 def test_an_email_the_server_refused_is_sent_by_the_next_run(run, db, smtp):
     smtp.mode = "refuse"
-    code, _, err = run("refresh")
+    code, _, err = run("refresh", *AS_OF)
     assert code == 1 and "email: 127.0.0.1:" in err and "refused: SMTPDataError: (451" in err
     assert smtp.received == [] and sent_reports(db) == []
     smtp.mode = "accept"
-    code, out, _ = run("refresh")
+    code, out, _ = run("refresh", *AS_OF)
     assert code == 0 and "sent to finance@example.com" in out and len(smtp.received) == 1
     assert sent_reports(db) == [("sent", smtp.message_ids()[0], True)]
 
@@ -296,7 +298,7 @@ def test_an_email_the_server_refused_is_sent_by_the_next_run(run, db, smtp):
 def test_a_refresh_killed_while_sending_is_reported_not_sent_twice(run, db, smtp, tmp_path):
     smtp.mode = "hang"
     env = {**os.environ, "FINOPS_CONFIG": str(tmp_path / "finops.toml")}
-    victim = subprocess.Popen([sys.executable, "-m", "finops", "refresh", "--quiet", "--db", str(db)], cwd=ROOT, env=env,
+    victim = subprocess.Popen([sys.executable, "-m", "finops", "refresh", "--quiet", *AS_OF, "--db", str(db)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not smtp.received and victim.poll() is None and time.monotonic() < deadline:
@@ -305,7 +307,7 @@ def test_a_refresh_killed_while_sending_is_reported_not_sent_twice(run, db, smtp
     victim.send_signal(signal.SIGKILL)  # the server has the message; the sender never hears back
     victim.wait(timeout=30)
     smtp.mode = "accept"
-    code, _, err = run("refresh")
+    code, _, err = run("refresh", *AS_OF)
     assert code == 1 and "was never confirmed by the server, so it may have arrived" in err
     assert len(smtp.received) == 1
     assert sent_reports(db) == [("sending", smtp.message_ids()[0], False)]
@@ -322,14 +324,14 @@ def test_an_unreadable_bill_is_the_sources_problem_not_the_disks(bills, tmp_path
 
 
 def test_a_sent_reports_table_from_before_the_sending_record_still_counts(run, db, smtp):
-    from finops.report.weekly import last_complete_week
+    from finops.report.weeks import last_complete_week
 
-    week = last_complete_week(dt.datetime.now(dt.UTC).date())
+    week = last_complete_week(dt.date.fromisoformat(AS_OF[1]))
     con = finops.connect(db)
     con.execute("create table sent_reports (week varchar primary key, sent_at timestamp not null, "
                 "recipients varchar[] not null, subject varchar not null)")
     con.execute("insert into sent_reports values (?, now()::timestamp, ['finance@example.com'], 'W')", [week])
     con.close()
-    code, out, err = run("refresh")
+    code, out, err = run("refresh", *AS_OF)
     assert (code, err) == (0, "") and "already sent" in out and smtp.received == []
     assert sent_reports(db) == [("sent", None, True)]

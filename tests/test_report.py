@@ -22,7 +22,8 @@ from finops.config.report import ReportSettings
 from finops.demo import generate
 from finops.errors import FinopsError
 from finops.report import wording
-from finops.report.weekly import last_complete_week, latest_week_with_data, money, render, report_data
+from finops.report.weekly import latest_week_with_data, money, render, report_data
+from finops.report.weeks import last_complete_week
 from tests.conftest import cur_rows, write_cur_csv
 
 SCRIPT = "<script>alert(1)</script>"

@@ -92,19 +92,35 @@ def _out_argument(p: argparse.ArgumentParser) -> None:
 
 
 WEEK_HELP = "ISO week, e.g. 2026-W44 (default: the last complete week before today, UTC)"
+REPORT_WEEK_HELP = "ISO week, e.g. 2026-W44 (default: the latest complete week the data of every source covers)"
+
+
+def _as_of_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="take this date (00:00 UTC) as now: which week is the last complete one, how fresh the data is")
+
+
+def _allow_partial_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-partial", action="store_true",
+                   help="send a week the data does not cover yet, marked (preliminary); without it such a week exits 3")
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--week", metavar="YYYY-Www", help=WEEK_HELP)
+    p.add_argument("--week", metavar="YYYY-Www", help=REPORT_WEEK_HELP)
     p.add_argument("--out", metavar="FILE", help="HTML file to write (default: report-<week>.html here)")
+    _as_of_argument(p)
 
 
 def _email_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--week", metavar="YYYY-Www", help=WEEK_HELP)
     p.add_argument("--to", action="append", metavar="ADDRESS", help="recipient; repeat for more (default: [email] to)")
+    _allow_partial_argument(p)
+    _as_of_argument(p)
 
 
 def _refresh_arguments(p: argparse.ArgumentParser) -> None:
+    _allow_partial_argument(p)
+    _as_of_argument(p)
     p.add_argument("--no-email", action="store_true", help="write the report but do not send it")
     p.add_argument("-v", "--verbose", action="store_true", help="also print each delivery as it loads")
     p.add_argument("--resend-unconfirmed", action="store_true",
@@ -117,6 +133,7 @@ def _init_arguments(p: argparse.ArgumentParser) -> None:
 
 def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    _as_of_argument(p)
 
 
 def _prices_arguments(p: argparse.ArgumentParser) -> None:
@@ -151,14 +168,18 @@ COMMANDS = (
     Command(("schema",), "Print the reference of every table and view (Markdown, from the comments in DuckDB).",
             "finops schema --out docs/schema.md", read.schema, _out_argument),
     Command(("demo",), "Build a warehouse from bundled sample bills (default --db finops-demo.duckdb) and print a summary.",
-            "finops demo", write.demo, writes=True),
-    Command(("report",), "Write the weekly HTML cost report of an ISO week (default: the last complete week before today).",
-            "finops report --week 2026-W44 --out reports/2026-W44.html\n  finops report", read.report, _report_arguments),
-    Command(("email",), "Send the weekly report by email (SMTP with STARTTLS and login, or Amazon SES), as set in finops.toml [email] and the environment.",
-            "finops email --week 2026-W44 --to finance@example.com", read.email, _email_arguments),
+            "finops demo\n  finops demo --as-of 2026-11-02", write.demo, _as_of_argument, writes=True),
+    Command(("report",), "Write the weekly HTML cost report of an ISO week (default: the latest complete week the loaded data covers).",
+            "finops report --week 2026-W44 --out reports/2026-W44.html\n  finops report\n  finops report --as-of 2026-11-02",
+            read.report, _report_arguments),
+    Command(("email",), "Send the weekly report by email (SMTP with STARTTLS and login, or Amazon SES), as set in finops.toml [email] and the environment. "
+            "Exit 3 (nothing sent) when the data does not reach the end of the week, unless --allow-partial.",
+            "finops email --week 2026-W44 --to finance@example.com\n  finops email --allow-partial", read.email, _email_arguments),
     Command(("refresh",), "For cron: ingest every source in finops.toml, rebuild, write the last complete week's report and email it once. "
-            "Exit 0 ok, 1 a source or step failed, 2 config error, 74 disk full or directory not writable, 75 another writer holds the lock.",
-            "finops refresh\n  finops refresh --no-email --quiet\n  finops refresh --resend-unconfirmed", write.refresh,
+            "Then posts [alerts] webhooks. Exit 0 ok, 1 a source or step failed, 2 config error, 3 the week's data not complete (nothing emailed), "
+            "74 disk full or directory not writable, 75 another writer holds the lock.",
+            "finops refresh\n  finops refresh --no-email --quiet\n  finops refresh --resend-unconfirmed\n  finops refresh --allow-partial --as-of 2026-11-02",
+            write.refresh,
             _refresh_arguments, writes=True),
     Command(("init",), "Write a commented finops.toml template to edit (refuses to overwrite one).", "finops init",
             write.init, _init_arguments),

@@ -72,10 +72,12 @@ def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> Non
 
 
 def status(ctx: Context) -> int:
+    from finops.report.weeks import sources_data, utc_now
     from finops.warehouse.status import status as warehouse_status
 
     with ctx.connect(read_only=True) as con:
         periods = warehouse_status(con)
+        sources = sources_data(con)
     if not periods:
         ctx.out.say("nothing loaded yet")
         return 0
@@ -96,6 +98,10 @@ def status(ctx: Context) -> int:
     ]
     print_table(["provider", "account", "period", "shape", "rows", "source total", "reconciled", "loaded (UTC)", "source", "note"],
                 rows, ctx.out)
+    now = utc_now()
+    for source in sources:  # the data's own recency, as the report's Data freshness section and `finops check` judge it
+        through = f"{source.data_through:%Y-%m-%d %H:%M} UTC, {source.hours_behind(now)} h behind" if source.data_through else "no charges"
+        ctx.out.say(f"data of {source.label}: through {through}{' (stale)' if source.is_stale(now) else ''}")
     return 0
 
 
@@ -127,34 +133,41 @@ def export_focus(ctx: Context) -> int:
     return 0
 
 
-def _week(ctx: Context) -> str:
-    from finops.report.weekly import last_complete_week, parse_week
+def _now(ctx: Context) -> dt.datetime:
+    from finops.report.weeks import parse_as_of, utc_now
 
-    return parse_week(ctx.args.week) if ctx.args.week else last_complete_week(dt.datetime.now(dt.UTC).date())
+    return utc_now(parse_as_of(ctx.args.as_of))
 
 
 def report(ctx: Context) -> int:
-    from finops.report.weekly import render
+    """Any week may be written; one the data does not cover says so in a preliminary banner."""
+    from finops.report.weekly import parse_week, render
+    from finops.report.weeks import behind, default_week, sources_data
     from finops.warehouse.storage import write_text_atomically
 
-    week = _week(ctx)
-    target = Path(ctx.args.out or f"report-{week}.html")
-    if target.parent != Path("") and not target.parent.is_dir():
-        raise FinopsError(f"{target}: directory {target.parent} does not exist")
+    now = _now(ctx)
     with ctx.connect(read_only=True) as con:
-        weekly = render(con, week, ctx.config.report)
+        week = parse_week(ctx.args.week) if ctx.args.week else default_week(con, now)
+        target = Path(ctx.args.out or f"report-{week}.html")
+        if target.parent != Path("") and not target.parent.is_dir():
+            raise FinopsError(f"{target}: directory {target.parent} does not exist")
+        weekly = render(con, week, ctx.config.report, now=now, preliminary=bool(behind(sources_data(con), week)))
     write_text_atomically(target, weekly.html)
     ctx.out.say(f"wrote {target} ({len(weekly.html.encode()) // 1024} KB): {weekly.subject}")
     return 0
 
 
 def email(ctx: Context) -> int:
+    """The last complete calendar week (or --week), sent only once the data covers it (else exit 3)."""
     from finops.report.mail import send_report
-    from finops.report.weekly import render
+    from finops.report.weekly import parse_week, render
+    from finops.report.weeks import last_complete_week, require_covered
 
-    week = _week(ctx)
+    now = _now(ctx)
+    week = parse_week(ctx.args.week) if ctx.args.week else last_complete_week(now.date())
     with ctx.connect(read_only=True) as con:
-        weekly = render(con, week, ctx.config.report)
+        partial = require_covered(con, week, allow_partial=ctx.args.allow_partial)
+        weekly = render(con, week, ctx.config.report, now=now, preliminary=partial)
     recipients = send_report(weekly, ctx.config.email, ctx.args.to)
     ctx.out.say(f"sent \"{weekly.subject}\" to {', '.join(recipients)}")
     return 0
@@ -164,7 +177,7 @@ def check(ctx: Context) -> int:
     from finops.ops.check import run_checks
 
     with ctx.connect(read_only=True) as con:
-        results = run_checks(con, ctx.config.sources)
+        results = run_checks(con, ctx.config.sources, _now(ctx))
     if ctx.args.format == "json":
         print(json.dumps([{"check": r.name, "ok": r.ok, "detail": r.detail} for r in results], indent=1))
     else:

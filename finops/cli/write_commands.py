@@ -49,12 +49,13 @@ def build(ctx: Context) -> int:
 def demo(ctx: Context) -> int:
     from finops.connectors.pipeline import describe_results
     from finops.demo.run import run_demo, sources_dir, summary, write_demo_report
+    from finops.report.weeks import parse_as_of
 
     path = ctx.db
     with ctx.connect() as con:
         results = run_demo(con, sources_dir(path), config=ctx.config, progress=ctx.out.progress)
         rows = summary(con)
-        report_path = write_demo_report(con, path, ctx.config)
+        report_path = write_demo_report(con, path, ctx.config, as_of=parse_as_of(ctx.args.as_of))
     for line in describe_results(results, "aws"):
         ctx.out.say(line)
     ctx.out.say()
@@ -66,14 +67,17 @@ def demo(ctx: Context) -> int:
 
 def refresh(ctx: Context) -> int:
     from finops.ops.refresh import refresh as run_refresh
+    from finops.report.weeks import parse_as_of
 
     config = ctx.config
     if config.path is None:
         raise UsageError("refresh: no finops.toml here (run `finops init`, or set $FINOPS_CONFIG)")
     args = ctx.args
+    as_of = parse_as_of(args.as_of)
     with ctx.connect() as con:
         result = run_refresh(con, config, db=ctx.db, email=not args.no_email, resend_unconfirmed=args.resend_unconfirmed,
-                             log=ctx.out.say, detail=ctx.out.say if args.verbose else None)
+                             allow_partial=args.allow_partial, as_of=as_of, log=ctx.out.say,
+                             detail=ctx.out.say if args.verbose else None)
     for failure in result.failed:
         print(f"finops: refresh: {failure}", file=sys.stderr)
     return result.exit_code

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from finops.config.currency import CurrencySettings, parse_currency
+from finops.config.alerts import Alerts, parse_alerts
+from finops.config.budgets import Budgets, parse_budgets
 from finops.config.file import (
     Attribution,
     Idle,
@@ -55,6 +57,8 @@ class Config:
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
     currency: CurrencySettings = field(default_factory=CurrencySettings)
+    budgets: Budgets = field(default_factory=Budgets)
+    alerts: Alerts = field(default_factory=Alerts)
 
 
 _TABLE_SECTIONS = {
@@ -67,6 +71,8 @@ _TABLE_SECTIONS = {
     "duckdb": parse_duckdb,
     "models": parse_models,
     "currency": parse_currency,
+    "budgets": parse_budgets,
+    "alerts": parse_alerts,
 }
 SECTIONS = (*_TABLE_SECTIONS, "sources")
 
@@ -98,7 +104,9 @@ def load_config(path: str | os.PathLike[str] | None = None, *, source_kinds: Ite
 
 __all__ = [
     "SECTIONS",
+    "Alerts",
     "Attribution",
+    "Budgets",
     "Config",
     "CurrencySettings",
     "DuckDBSettings",

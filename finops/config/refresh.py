@@ -16,14 +16,15 @@ DEFAULT_LOCK_WAIT_SECONDS = 600.0
 
 @dataclass(frozen=True)
 class SourceSetting:
-    """One place bills or metrics are read from; ``fresh_days`` is how old its data may get."""
+    """One place bills or metrics are read from; ``fresh_days`` is how old its data may get (None: a
+    bill's provider's usual delay plus a day, three days for metrics)."""
 
     name: str
     kind: str
     location: str
     endpoint_url: str | None = None
     resource: str | None = None
-    fresh_days: int = 3
+    fresh_days: int | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@ files are kept beside the warehouse, so a new user can see what a CUR looks like
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -40,14 +41,19 @@ def run_demo(con: duckdb.DuckDBPyConnection, sources: Path, *, config: Config | 
     return results
 
 
-def write_demo_report(con: duckdb.DuckDBPyConnection, db: Path, config: Config | None = None) -> Path:
+def write_demo_report(con: duckdb.DuckDBPyConnection, db: Path, config: Config | None = None, *,
+                      as_of: dt.datetime | None = None) -> Path:
     """Write the weekly report beside the warehouse, for the last ISO week the sample bills cover to
-    its end (the calendar's last complete week has no demo data: the bills are for Sept-Oct 2026)."""
-    from finops.report.weekly import latest_week_with_data, render
+    its end (the calendar's last complete week has no demo data: the bills are for Sept-Oct 2026),
+    read as of ``as_of`` (default: the end of the sample data, so it is not years behind)."""
+    from finops.report.weekly import render
+    from finops.report.weeks import covered_week, sources_data
 
-    week = latest_week_with_data(con)
+    sources = sources_data(con)
+    now = as_of or max(s.data_through for s in sources)
+    week = covered_week(sources, now)
     target = db.with_name(f"{db.stem}-report-{week}.html")
-    target.write_text(render(con, week, (config or Config()).report).html, encoding="utf-8")
+    target.write_text(render(con, week, (config or Config()).report, now=now).html, encoding="utf-8")
     return target
 
 

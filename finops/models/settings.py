@@ -2,7 +2,7 @@
 
 Models stay plain SQL that any engine runs, and anyone can see the rules in force with a SELECT:
 ``attribution_*`` (which tags name teams, projects and workloads; which shared costs are split),
-``idle_settings``, ``savings_settings``, ``model_patterns_settings`` and ``fx_rates``. The tables are declared in finops/warehouse/schema.py.
+``idle_settings``, ``savings_settings``, ``model_patterns_settings``, ``fx_rates`` and ``budget_settings``. The tables are declared in finops/warehouse/schema.py.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from decimal import Decimal
 import duckdb
 
 from finops.config import Config
+from finops.config.budgets import Budgets
 from finops.config.currency import CurrencySettings
 from finops.config.file import Attribution, Idle, Savings
 from finops.config.models_section import ModelSettings
@@ -21,6 +22,7 @@ from finops.warehouse.schema import (
     ATTRIBUTION_SHARED_COSTS,
     ATTRIBUTION_TAG_KEYS,
     ATTRIBUTION_WORKLOAD_KEYS,
+    BUDGET_SETTINGS,
     FX_RATES,
     IDLE_SETTINGS,
     MODEL_PATTERNS_SETTINGS,
@@ -36,6 +38,7 @@ def write_settings(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     write_savings_settings(con, config.savings)
     write_model_patterns(con, config.models)
     write_fx_rates(con, config.currency)
+    write_budget_settings(con, config.budgets)
 
 
 def write_attribution_tables(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:
@@ -105,3 +108,9 @@ _GCP_RATES = """
     where upper(currency) <> 'USD' and currency_conversion_rate > 0
     group by all
 """
+def write_budget_settings(con: duckdb.DuckDBPyConnection, budgets: Budgets) -> None:
+    """One row per monthly budget (none without [budgets]), so the budgets mart reads them from SQL."""
+    create_table(con, BUDGET_SETTINGS, replace=True)
+    if budgets.lines:
+        con.executemany(f"insert into {BUDGET_SETTINGS.name} values (?, ?, ?, ?)",
+                        [(line.dimension, line.name, line.amount, budgets.currency) for line in budgets.lines])

@@ -60,20 +60,33 @@ def _totals(con: duckdb.DuckDBPyConnection, built: bool) -> CheckResult:
 
 
 def _freshness(con: duckdb.DuckDBPyConnection, source: SourceSetting, now: dt.datetime) -> CheckResult:
-    """A configured source delivered something within its fresh_days (metrics: its newest sample)."""
+    """The data of a configured source reaches close enough to ``now``: each billing account it
+    loaded is at most its provider's usual delay plus a day behind (or fresh_days, when set); a
+    metrics source, its newest sample within fresh_days (3 unless set)."""
+    from finops.report.weeks import sources_data
+
     name = f"freshness {source.name}"
     if source.kind == "metrics":
         (latest,) = con.execute("select max(sampled_at)::timestamp from gpu_metrics where starts_with(source_file, ?)",
                                 [source.location]).fetchone()
-    else:
-        (latest,) = con.execute("select max(loaded_at) from loads where starts_with(source, ?)",
-                                [source.location]).fetchone()
-    if latest is None:
+        if latest is None:
+            return CheckResult(name, False, f"nothing loaded from {source.location}")
+        days = 3 if source.fresh_days is None else source.fresh_days
+        return CheckResult(name, now - latest <= dt.timedelta(days=days),
+                           f"newest sample {latest:%Y-%m-%d %H:%M} UTC, {(now - latest).days} day(s) before now (limit {days})")
+    accounts = set(con.execute("select distinct provider, billing_account_id from loads where replaced_by is null "
+                               "and starts_with(source, ?)", [source.location]).fetchall())
+    if not accounts:
         return CheckResult(name, False, f"nothing loaded from {source.location}")
-    age = now - latest
-    ok = age <= dt.timedelta(days=source.fresh_days)
-    return CheckResult(name, ok, f"last load {latest:%Y-%m-%d %H:%M} UTC, {age.days} day(s) ago "
-                       f"(limit {source.fresh_days})")
+    limit = source.fresh_days * 24 if source.fresh_days is not None else None
+    data = [s for s in sources_data(con) if (s.provider, s.billing_account_id) in accounts]
+    stale = [s for s in data if s.is_stale(now, limit)]
+    oldest = min(data, key=lambda s: s.data_through or dt.datetime.min, default=None)
+    if oldest is None or oldest.data_through is None:
+        return CheckResult(name, False, f"no charges in costs from {source.location} (run `finops build`)")
+    allowed = limit if limit is not None else oldest.stale_after_hours
+    return CheckResult(name, not stale, f"{oldest.label}: data ends {oldest.data_through:%Y-%m-%d %H:%M} UTC, "
+                       f"{oldest.hours_behind(now)} h before now (limit {allowed} h)")
 
 
 def _negative_usage(con: duckdb.DuckDBPyConnection) -> CheckResult:

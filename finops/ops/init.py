@@ -19,12 +19,13 @@ TEMPLATE = '''\
 # Where `finops refresh` reads bills and metrics: one table per source, any name.
 # kind is aws (CUR / CUR 2.0 / FOCUS export), gcp (bq://project.dataset.table or exported files),
 # focus (FOCUS files of any provider) or metrics (nvidia-smi / DCGM files, cloudwatch://REGION).
-# fresh_days: `finops check` fails when the newest data of the source is older than this.
+# fresh_days: `finops check` fails when the newest data of the source is older than this
+# (default: the provider's usual delay plus a day, i.e. 2 days for AWS and GCP; 3 for metrics).
 #
 # [sources.aws-prod]
 # kind = "aws"
 # location = "s3://my-billing-bucket/cur/"
-# fresh_days = 3
+# fresh_days = 2
 #
 # [sources.gcp]
 # kind = "gcp"
@@ -73,6 +74,23 @@ minor_mover = 50
 anomaly_threshold = 0.5
 anomaly_min_cost = 50
 top = 10
+
+# Monthly budgets (docs/report.md, 'Budgets'): the report's Budgets section, and a subject that
+# flags a budget at risk (forecast above it) or over. In the bill's currency unless currency says.
+# [budgets]
+# total = 50000
+# team.ml-platform = 20000
+# workload_type.training = 30000
+# provider.AWS = 40000
+# account.111122223333 = 45000
+# currency = "USD"
+
+# Alerts `finops refresh` posts when a budget goes at risk or over, a major anomaly appears or a
+# source's data is stale (docs/cron.md, 'Alerts'). The URL is a secret: only the name of the
+# environment variable holding it goes here.
+# [[alerts.webhook]]
+# kind = "slack"   # or "teams", "json"
+# url_env = "FINOPS_SLACK_WEBHOOK"
 
 [email]
 # The weekly report goes to these addresses once per week (`finops refresh`).

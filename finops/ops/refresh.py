@@ -6,7 +6,9 @@ previous complete data, and the next run loads what is missing (deliveries alrea
 skipped). The models are rebuilt once, after the sources, only when something new was loaded or
 they are behind the loads (``models.needs_build``). The report of the last complete week is written
 when the models changed since it was written (or it is missing); the email goes once per week, remembered in
-the ``sent_reports`` table.
+the ``sent_reports`` table, and only once the data of every source reaches the week's end (else exit 3,
+:class:`DataIncomplete`, unless ``allow_partial`` sends it marked preliminary). Last, the alerts of
+``[alerts]`` are posted (finops/ops/alerts.py).
 
 A full disk or a read-only directory (:class:`StorageError`) stops the run at once: every later step
 would fail the same way. A build that failed so after its sources committed is owed, and the next
@@ -33,7 +35,7 @@ import duckdb
 
 from finops.config import Config, SourceSetting
 from finops.connectors.pipeline import ingest
-from finops.errors import FinopsError
+from finops.errors import DataIncomplete, FinopsError
 from finops.models import builder as models
 from finops.ops.check import run_checks
 from finops.warehouse.connection import first_line, transaction
@@ -50,17 +52,25 @@ class RefreshResult:
     report_path: Path | None = None
     emailed: list[str] = field(default_factory=list)
     storage_failed: bool = False  # a full disk or read-only directory: the run stopped there
+    incomplete: bool = False  # the email was not sent: the data does not cover the week yet
 
     @property
     def exit_code(self) -> int:
-        """0 ok, 74 the disk or directory needs attention, 1 any other failure."""
-        return StorageError.exit_code if self.storage_failed else 1 if self.failed else 0
+        """0 ok, 74 the disk or directory needs attention, 1 any other failure, 3 only the week's data incomplete."""
+        if self.storage_failed:
+            return StorageError.exit_code
+        if len(self.failed) > int(self.incomplete):
+            return 1
+        return DataIncomplete.exit_code if self.incomplete else 0
 
 
 def refresh(con: duckdb.DuckDBPyConnection, config: Config, *, db: Path, email: bool = True,
-            resend_unconfirmed: bool = False, today: dt.date | None = None, log: Log = print,
-            detail: Log | None = None) -> RefreshResult:
-    """Run every step; failures are collected in the result (the caller exits with its exit_code)."""
+            resend_unconfirmed: bool = False, allow_partial: bool = False, as_of: dt.datetime | None = None,
+            log: Log = print, detail: Log | None = None) -> RefreshResult:
+    """Run every step; failures are collected in the result (the caller exits with its exit_code).
+    ``as_of`` is "now" (default: the clock): which week is the last complete one, how fresh data is."""
+    from finops.report.weeks import utc_now
+
     result = RefreshResult()
     for source in config.sources:
         _step(result, f"source {source.name}", log, lambda s=source: _ingest(con, s, config, detail))
@@ -70,20 +80,34 @@ def refresh(con: duckdb.DuckDBPyConnection, config: Config, *, db: Path, email: 
         _step(result, "build", log, lambda: _build(con, config))
         if result.storage_failed:
             return result
-    week = _last_complete_week(today or dt.datetime.now(dt.UTC).date())
+    now = utc_now(as_of)
+    _report_and_email(con, config, db, now, result, log, email=email, resend_unconfirmed=resend_unconfirmed,
+                      allow_partial=allow_partial)
+    if config.alerts.webhooks and not result.storage_failed:
+        _step(result, "alerts", log, lambda: _alerts(con, config, now, log))
+    return result
+
+
+def _report_and_email(con: duckdb.DuckDBPyConnection, config: Config, db: Path, now: dt.datetime, result: RefreshResult,
+                      log: Log, *, email: bool, resend_unconfirmed: bool, allow_partial: bool) -> None:
+    """Write the last complete week's report (kept when current) and email it once, if due."""
+    from finops.report.weeks import behind, last_complete_week, sources_data
+
+    week = last_complete_week(now.date())
     target = _report_target(config, db, week)
     if _report_current(con, target) and not (email and _email_due(con, config, week)):
         log(f"report {week}: {target} is current, kept")
         result.report_path = target
-        return result
-    report = _step(result, f"report {week}", log, lambda: _render(con, week, config))
+        return
+    partial = bool(behind(sources_data(con), week))
+    report = _step(result, f"report {week}", log, lambda: _render(con, week, config, now, partial))
     if report is None:
-        return result
+        return
     if _step(result, f"write {target}", log, lambda: _write(target, report.html)):
         result.report_path = target
     if email:
-        _step(result, f"email {week}", log, lambda: _email_once(con, config, report, result, resend_unconfirmed))
-    return result
+        _step(result, f"email {week}", log,
+              lambda: _email_once(con, config, report, result, resend_unconfirmed, allow_partial))
 
 
 def _step(result: RefreshResult, name: str, log: Log, action: Callable[[], object]) -> object:
@@ -93,6 +117,7 @@ def _step(result: RefreshResult, name: str, log: Log, action: Callable[[], objec
         outcome = action()
     except (FinopsError, duckdb.Error, OSError) as exc:
         result.storage_failed |= isinstance(exc, StorageError)
+        result.incomplete |= isinstance(exc, DataIncomplete)
         message = first_line(exc) if isinstance(exc, duckdb.Error) else str(exc)
         result.failed.append(f"{name}: {message}")
         log(f"{name}: FAILED after {time.monotonic() - started:.1f}s: {message}")
@@ -118,16 +143,17 @@ def _build(con: duckdb.DuckDBPyConnection, config: Config) -> int:
     return int(con.execute("select count(*) from costs").fetchone()[0])
 
 
-def _last_complete_week(today: dt.date) -> str:
-    from finops.report.weekly import last_complete_week
-
-    return last_complete_week(today)
-
-
-def _render(con: duckdb.DuckDBPyConnection, week: str, config: Config):  # noqa: ANN202
+def _render(con: duckdb.DuckDBPyConnection, week: str, config: Config, now: dt.datetime, partial: bool):  # noqa: ANN202
     from finops.report.weekly import render  # jinja2 and css-inline: only when a report is due
 
-    return render(con, week, config.report)
+    return render(con, week, config.report, now=now, preliminary=partial)
+
+
+def _alerts(con: duckdb.DuckDBPyConnection, config: Config, now: dt.datetime, log: Log) -> str:
+    from finops.ops.alerts import post_alerts
+
+    posted = post_alerts(con, config, now=now, log=log)
+    return f"{posted} posted"
 
 
 def _report_target(config: Config, db: Path, week: str) -> Path:
@@ -163,13 +189,15 @@ def _write(target: Path, html: str) -> str:
 
 
 def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: RefreshResult,  # noqa: ANN001
-                resend_unconfirmed: bool) -> str:
+                resend_unconfirmed: bool, allow_partial: bool) -> str:
     """Send the week's report if [email] names recipients and it was not sent before.
 
     Never on doubtful data: not after a failed source or build, nor when the warehouse's totals or
-    duplicates checks fail (a wrong total in Monday's email is worse than no email). At most once:
-    see the module's docstring for the "sending" record."""
+    duplicates checks fail (a wrong total in Monday's email is worse than no email), nor before every
+    source's data reaches the week's end (unless ``allow_partial``: then it says preliminary). At most
+    once: see the module's docstring for the "sending" record."""
     from finops.report.mail import DeliveryUnknown, PartlyRefused, new_message_id, send_report
+    from finops.report.weeks import require_covered
 
     settings = config.email
     if not settings.to:
@@ -191,6 +219,7 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
         raise FinopsError(f"not sent again: the send begun {earlier[2]} UTC (Message-ID {earlier[1]}) was never "
                           "confirmed by the server, so it may have arrived; ask a recipient, then run "
                           "`finops refresh --resend-unconfirmed` to send it again")
+    require_covered(con, report.week, allow_partial=allow_partial)
     message_id = earlier[1] if earlier else new_message_id(settings.sender)
     with transaction(con):
         con.execute("insert or replace into sent_reports (week, recipients, subject, status, message_id, attempted_at) "

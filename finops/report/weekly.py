@@ -25,8 +25,9 @@ from finops.errors import FinopsError, UsageError
 from finops.report import wording
 from finops.report.chart import ChartData, draw
 from finops.report.currency import report_currency
+from finops.report.weeks import SourceData, utc_now
 from finops.resources import resource_dir
-from finops.warehouse.catalog import column_names, relations
+from finops.warehouse.catalog import column_names, relation_kinds, relations
 from finops.warehouse.connection import sql_identifier
 
 OPTIONAL_SECTIONS = {"idle_gpus": "idle_gpu", "savings": "savings"}  # section: relation name prefix
@@ -80,6 +81,10 @@ QUERIES = {
         where grain = 'week' and period = $week and commitment_cost > 0
         order by unused_cost desc, commitment limit $top""",
 }
+# the month's budget lines, those in trouble first; only once [budgets] names any (budget_settings has rows)
+BUDGETS_QUERY = """
+    select * from budgets where month = strftime(cast($week_start as date) + interval 6 day, '%Y-%m')
+    order by case status when 'over' then 0 when 'at risk' then 1 else 2 end, dimension <> 'total', dimension, name"""
 
 
 @dataclass
@@ -113,12 +118,6 @@ def parse_week(text: str) -> str:
     return f"{match[1]}-W{match[2]}"
 
 
-def last_complete_week(today: dt.date) -> str:
-    """The ISO week before the one ``today`` falls in (today's week is not over, even on Sunday)."""
-    year, week, _ = (today - dt.timedelta(days=today.isoweekday())).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def latest_week_with_data(con: duckdb.DuckDBPyConnection) -> str | None:
     """The last ISO week that has charges and that the loaded data covers to its end (for the demo)."""
     rows = con.execute(
@@ -132,8 +131,10 @@ def week_start(week: str) -> dt.date:
     return dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
 
 
-def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings) -> dict:
-    """Every section's rows for ``week``, as dicts, straight from the marts."""
+def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings, *,
+                now: dt.datetime | None = None, preliminary: bool = False) -> dict:
+    """Every section's rows for ``week``, as dicts, straight from the marts; freshness as of ``now``
+    (default: the clock); ``preliminary`` marks a week the data does not cover yet."""
     if not _relations(con, "report_weekly_headline"):
         raise FinopsError("the warehouse has no report marts yet: run `finops build`")
     params = {
@@ -145,9 +146,15 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
         "threshold": settings.anomaly_threshold,
         "top": settings.top,
     }
-    data: dict = {"week": week, "week_start": params["week_start"], "settings": settings}
+    data: dict = {"week": week, "week_start": params["week_start"], "settings": settings, "preliminary": preliminary}
     for name, sql in QUERIES.items():
         data[name] = _rows(con, sql, {k: params[k] for k in set(re.findall(r"\$(\w+)", sql))})
+    now = utc_now(now)
+    for row in data["freshness"]:
+        source = SourceData(row["provider"], row["billing_account_id"], row["data_through"])
+        row.update(hours_behind=source.hours_behind(now), is_stale=source.is_stale(now))
+    data["as_of"] = now
+    data["budgets"] = _rows(con, BUDGETS_QUERY, {"week_start": params["week_start"]}) if "budgets" in relation_kinds(con) else []
     headline = data.pop("headline")
     data["headline"] = headline[0] if headline else None
     currency, data["fx_rates"] = report_currency(con, params["week_start"])
@@ -176,11 +183,13 @@ def _iso_week(day: dt.date) -> str:
 
 
 def _monthly_budgets(con: duckdb.DuckDBPyConnection) -> dict[str, Decimal]:
-    """Budget per month ('2026-10': amount, every budget line added up), if a ``budgets`` relation with
-    ``month`` and ``budget`` columns exists (finops.toml [budgets]); else nothing, and no budget line."""
-    if not {"month", "budget"} <= set(column_names(con, "budgets")):
+    """The total budget per month ('2026-10': amount) from the budgets mart ([budgets] total of
+    finops.toml); else nothing, and no budget line. Team or provider budgets are parts of the spend,
+    so only the total one is drawn against the whole bar."""
+    if not {"month", "budget", "dimension"} <= set(column_names(con, "budgets")):
         return {}
-    rows = con.execute("select left(cast(month as varchar), 7), sum(budget) from budgets group by 1").fetchall()
+    rows = con.execute("select left(cast(month as varchar), 7), sum(budget) from budgets where dimension = 'total' "
+                       "group by 1").fetchall()
     return {month: Decimal(total) for month, total in rows if total is not None}
 
 
@@ -195,12 +204,13 @@ def _weekly_budgets(monthly: dict[str, Decimal], weeks: list[str]) -> dict[str, 
     return shares
 
 
-def render(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings) -> Report:
+def render(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings, *,
+           now: dt.datetime | None = None, preliminary: bool = False) -> Report:
     """The report for ``week``: HTML with CSS inlined (chart as a data URI for the saved file, as
     ``cid:`` for the email), the plain-text alternative, the subject."""
     import css_inline
 
-    data = report_data(con, week, settings)
+    data = report_data(con, week, settings, now=now, preliminary=preliminary)
     env = _environment(data["currency"])
     png = draw(data["chart"], wording.WORKLOAD_TYPES, lambda amount: money(amount, data["currency"], whole=True))
     data["chart_alt"] = chart_alt(data["chart"], data["currency"])
@@ -210,7 +220,7 @@ def render(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSettings) 
 
     return Report(
         week=week,
-        subject=env.get_template("subject.txt.j2").render(**data).strip(),
+        subject=" ".join(env.get_template("subject.txt.j2").render(**data).split()),  # one line, however the template wraps
         html=page("data:image/png;base64," + base64.b64encode(png).decode()),
         text=env.get_template("weekly.txt.j2").render(**data),
         email_html=page(f"cid:{CHART_CID}"),

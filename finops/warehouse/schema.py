@@ -366,11 +366,44 @@ BUILD_CHECKSUMS = Table(
     },
 )
 
+# the monthly budgets of finops.toml [budgets], rewritten by every build (finops/models/settings.py)
+BUDGET_SETTINGS = Table(
+    "budget_settings",
+    {"dimension": "VARCHAR", "name": "VARCHAR", "amount": "DECIMAL(38, 10)", "currency": "VARCHAR"},
+    "The monthly budgets in force, from [budgets] of finops.toml (none by default); the budgets mart compares spend with them.",
+    {
+        "dimension": "What the budget covers: total, team, workload_type, provider or account.",
+        "name": "The team, workload type, provider or account it is for (total: total).",
+        "amount": "The monthly budget.",
+        "currency": "Its currency; null: the bill's own currency.",
+    },
+)
+
+# `finops refresh` (finops/ops/alerts.py) records each alert it posted, so an event is posted once
+ALERTS_SENT = Table(
+    "alerts_sent",
+    {
+        "event": "varchar not null",
+        "webhook": "varchar not null",
+        "message": "varchar not null",
+        "sent_at": "timestamp not null",
+    },
+    "One row per alert `finops refresh` posted to a webhook of [alerts], so each event reaches each webhook once.",
+    {
+        "event": "What happened, as a stable key: budget:<month>:<dimension>:<name>:<status>, anomaly:<day>:<dimension>:<name> "
+        "or stale:<provider>:<billing account>:<data end>.",
+        "webhook": "The webhook's kind and the environment variable holding its URL (never the URL).",
+        "message": "The text posted.",
+        "sent_at": "When the webhook accepted it (UTC).",
+    },
+)
+
 # created whenever the warehouse is opened for writing: what ingestion writes and the models read
 WAREHOUSE_TABLES = (
     LOADS, RAW_AWS_CUR, RAW_FOCUS, RAW_GCP_BILLING, GPU_METRICS, REFRESHED_PRICES, GPU_METRICS_CHANGES,
     RAW_FOCUS_CONTRACT_COMMITMENTS, LLM_SERVING_METRICS,
 )
 SETTINGS_TABLES = (ATTRIBUTION_TAG_KEYS, ATTRIBUTION_WORKLOAD_KEYS, ATTRIBUTION_SHARED_COSTS, IDLE_SETTINGS, SAVINGS_SETTINGS,
-                   MODEL_PATTERNS_SETTINGS, FX_RATES)
-TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, BUILD_CHECKSUMS, *SETTINGS_TABLES, SENT_REPORTS)}
+                   MODEL_PATTERNS_SETTINGS, FX_RATES, BUDGET_SETTINGS)
+TABLES = {table.name: table for table in (*WAREHOUSE_TABLES, BUILD_STATE, BUILD_CHECKSUMS, *SETTINGS_TABLES, SENT_REPORTS,
+                                          ALERTS_SENT)}

@@ -1,7 +1,7 @@
 -- What is loaded, per provider, billing account and shape: how many billing periods (or GCP usage
--- days), when it was last loaded, up to when its charges run, and whether that is stale (the last
--- charge ended more than 48 hours before now: AWS refreshes a CUR up to three times a day and GCP
--- exports daily, so two days without new data means a delivery is missing).
+-- days), when it was last loaded and up to when its charges run. How far that is behind "now", and
+-- whether it is stale, depends on the provider's usual delay and on the report's as-of time, so the
+-- report works it out from data_through (finops/report/weeks.py).
 with current_loads as (
 
     select * from loads where replaced_by is null
@@ -42,8 +42,6 @@ select
     loaded.first_period_start,
     loaded.last_loaded_at,
     loaded.row_count,
-    charges.data_through,
-    datediff('hour', charges.data_through, cast(current_timestamp as timestamp))                          as hours_behind,
-    coalesce(charges.data_through < cast(current_timestamp as timestamp) - interval 48 hour, true)         as is_stale
+    charges.data_through
 from loaded
 left join charges using (provider, billing_account_id)

@@ -1,5 +1,6 @@
--- The report's headline per ISO week: spend, change against the week before, daily average,
--- month-to-date and a straight-line month-end forecast as of the week's last day. Every week from
+-- The report's headline per ISO week: spend, change against the week before, daily average (over
+-- the days with data), month-to-date and a straight-line month-end forecast as of the week's last
+-- day (none when the month has no data yet). Every week from
 -- the first day with data to the current week has a row, so an empty week reads as zero.
 with daily as (
 
@@ -44,7 +45,10 @@ days as (
         daily.day is not null                                     as has_data,
         sum(coalesce(daily.EffectiveCost, 0)) over (
             partition by date_trunc('month', calendar.day) order by calendar.day
-        )                                                         as month_to_date
+        )                                                         as month_to_date,
+        count(daily.day) over (
+            partition by date_trunc('month', calendar.day) order by calendar.day
+        )                                                         as month_days_with_data
     from calendar
     left join daily on calendar.day = daily.day
 
@@ -58,7 +62,8 @@ weekly as (
         sum(EffectiveCost)                                        as EffectiveCost,
         count(*) filter (where has_data)                          as days_with_data,
         max(day)                                                  as week_last_day,
-        arg_max(month_to_date, day)                               as month_to_date
+        arg_max(month_to_date, day)                               as month_to_date,
+        arg_max(month_days_with_data, day)                        as month_days_with_data
     from days
     group by all
 
@@ -85,10 +90,11 @@ select
     compared.EffectiveCost - compared.previous_week_cost          as change,
     round((compared.EffectiveCost - compared.previous_week_cost) / nullif(compared.previous_week_cost, 0), 4)
                                                                   as change_share,
-    cast(compared.EffectiveCost / 7 as decimal(38, 10))           as daily_average,
+    cast(compared.EffectiveCost / nullif(compared.days_with_data, 0) as decimal(38, 10))
+                                                                  as daily_average,
     strftime(compared.week_last_day, '%Y-%m')                     as month,
     compared.month_to_date,
-    cast(compared.month_to_date / day(compared.week_last_day) * day(last_day(compared.week_last_day))
+    cast(compared.month_to_date / nullif(compared.month_days_with_data, 0) * day(last_day(compared.week_last_day))
         as decimal(38, 10))                                       as month_forecast
 from compared
 cross join charges
