@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finops.config.currency import CurrencySettings, parse_currency
 from finops.config.alerts import Alerts, parse_alerts
 from finops.config.budgets import Budgets, parse_budgets
+from finops.config.currency import CurrencySettings, parse_currency
 from finops.config.file import (
     Attribution,
     Idle,

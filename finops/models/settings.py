@@ -2,7 +2,8 @@
 
 Models stay plain SQL that any engine runs, and anyone can see the rules in force with a SELECT:
 ``attribution_*`` (which tags name teams, projects and workloads; which shared costs are split),
-``idle_settings``, ``savings_settings``, ``model_patterns_settings``, ``fx_rates`` and ``budget_settings``. The tables are declared in finops/warehouse/schema.py.
+``idle_settings``, ``savings_settings``, ``model_patterns_settings``, ``fx_rates`` and ``budget_settings``.
+The tables are declared in finops/warehouse/schema.py.
 """
 
 from __future__ import annotations
