@@ -204,13 +204,18 @@ def exports(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
+# the report's clock when two warehouses' reports are compared: each read at its own moment would
+# differ in as_of and hours behind, which say when the report was read, not what the marts hold
+REPORT_AS_OF = dt.datetime(2027, 1, 1)
+
+
 def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
     """The weekly report's every section for ``week``, money to the cent, less the ``ignore``d
-    columns: what another engine's marts must reproduce."""
+    columns: what another engine's marts must reproduce, read as of the same moment."""
     from finops.config.report import ReportSettings
     from finops.report.weekly import report_data
 
-    data = report_data(con, week, ReportSettings())
+    data = report_data(con, week, ReportSettings(), now=REPORT_AS_OF)
 
     def rounded(value):
         if isinstance(value, float):  # shares: two engines' doubles may differ in the last bits
@@ -226,14 +231,56 @@ def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
     return rounded(data)
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    """A local Spark session for one test module (tests/test_spark*.py), stopped after it."""
+# Spark settings for tests only: a 2-core machine and bills of a few thousand rows, where Spark's
+# default of 200 shuffle partitions is 200 tiny tasks per join; adaptive execution coalesces the rest
+SPARK_TEST_CONF = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    "spark.sql.adaptive.localShuffleReader.enabled": "true",
+}
+
+
+@pytest.fixture(scope="session")
+def spark_warehouse(tmp_path_factory) -> Path:
+    """spark.sql.warehouse.dir of the shared session: a static setting, so one for the whole run."""
+    return tmp_path_factory.mktemp("spark-warehouse")
+
+
+@pytest.fixture(scope="session")
+def spark_session(spark_warehouse):
+    """The one local Spark session of the test run (tests/test_spark*.py share it: the JVM starts and
+    warms up once), stopped at the end. Test modules take ``spark``, which tidies up after each."""
     from finops.engines import spark as engine
 
-    session = engine.session("local[2]", str(tmp_path_factory.mktemp("spark-warehouse")))
+    session = engine.session("local[2]", str(spark_warehouse), SPARK_TEST_CONF)
     yield session
-    session.stop()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()  # a module may have stopped it and started another
+    (active or session).stop()
+
+
+@pytest.fixture(scope="module")
+def spark(spark_session, spark_warehouse):
+    """The shared Spark session for one test module, left as the module found it: its temporary
+    views dropped, its settings reset, and the tables under spark.sql.warehouse.dir removed, so two
+    modules building the same schema name do not see each other's tables. A module that stops the
+    session (to start one of its own) gets a fresh local one here."""
+    from finops.engines import spark as engine
+
+    session = engine.session("local[2]", str(spark_warehouse), SPARK_TEST_CONF)  # the running one, else a new one
+    yield session
+    if session.sparkContext._jsc is None:  # stopped by the module
+        return
+    for table in session.catalog.listTables():
+        if table.isTemporary:
+            session.catalog.dropTempView(table.name)
+    session.catalog.clearCache()
+    session.sql("reset")  # settings a test changed (--spark-conf) go back to the session's own
+    for child in spark_warehouse.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 @pytest.fixture(scope="module")

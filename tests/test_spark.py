@@ -35,13 +35,22 @@ def bills(tmp_path_factory) -> dict[str, Path]:
     return {"cur2": root / "cur2", "legacy": root / "legacy"}
 
 
+@pytest.fixture(scope="module")
+def duckdb_built(bills, tmp_path_factory) -> dict[str, Path]:
+    """Each bill ingested and built by DuckDB once for the module: what Spark's marts must equal."""
+    root = tmp_path_factory.mktemp("duckdb")
+    for shape, source in bills.items():
+        with finops.connect(root / f"{shape}.duckdb") as con:
+            finops.ingest_aws(con, source)
+    return {shape: root / f"{shape}.duckdb" for shape in bills}
+
+
 def cents(rows) -> list[tuple]:
     return [tuple(v.quantize(CENT) if isinstance(v, Decimal) else v for v in row) for row in rows]
 
 
-def duckdb_answers(source: Path, db: Path) -> dict[str, list[tuple]]:
-    with finops.connect(db) as con:
-        finops.ingest_aws(con, source)
+def duckdb_answers(db: Path) -> dict[str, list[tuple]]:
+    with finops.connect(db, read_only=True) as con:
         return {sql: cents(con.execute(sql).fetchall()) for sql in (TEAM_TOTALS, JOB_TOTALS, COST_TOTALS)}
 
 
@@ -50,8 +59,8 @@ def spark_answers(session) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.parametrize("shape", ["cur2", "legacy"])
-def test_spark_builds_the_same_totals_per_team_and_training_job_as_duckdb(spark, bills, shape, tmp_path):
-    expected = duckdb_answers(bills[shape], tmp_path / "w.duckdb")
+def test_spark_builds_the_same_totals_per_team_and_training_job_as_duckdb(spark, bills, duckdb_built, shape, tmp_path):
+    expected = duckdb_answers(duckdb_built[shape])
     built = engine.build(spark, shape, source=str(bills[shape]), targets=TARGETS)
     got = spark_answers(spark)
     assert got[COST_TOTALS] == expected[COST_TOTALS]
@@ -101,9 +110,8 @@ EXPLAINED = """
     order by all"""
 
 
-def test_every_mart_builds_on_spark_and_the_weekly_report_reads_the_same(spark, bills, run, db, tmp_path):
-    with finops.connect(tmp_path / "w.duckdb") as con:
-        finops.ingest_aws(con, bills["cur2"])
+def test_every_mart_builds_on_spark_and_the_weekly_report_reads_the_same(spark, bills, duckdb_built, run, db, tmp_path):
+    with finops.connect(duckdb_built["cur2"], read_only=True) as con:
         week = latest_week_with_data(con)
         expected = report_figures(con, week, ignore=("last_loaded_at",))
         explained = con.execute(EXPLAINED).fetchall()
@@ -125,11 +133,11 @@ def test_every_mart_builds_on_spark_and_the_weekly_report_reads_the_same(spark, 
     assert (tmp_path / "report.html").read_text().count(week) >= 1
 
 
-def test_an_s3_source_is_fetched_when_local_spark_has_no_s3_filesystem(spark, bills, aws_env, monkeypatch, tmp_path):
+def test_an_s3_source_is_fetched_when_local_spark_has_no_s3_filesystem(spark, bills, duckdb_built, aws_env, monkeypatch):
     # pyspark has no hadoop-aws: in local mode the driver fetches the objects, as `finops ingest` does
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_env)
     upload(aws_env, "billing-spark", bills["cur2"], "exports")
-    expected = duckdb_answers(bills["cur2"], tmp_path / "w.duckdb")
+    expected = duckdb_answers(duckdb_built["cur2"])
     engine.build(spark, "s3", source="s3a://billing-spark/exports", targets=["costs"])
     assert cents(tuple(r) for r in spark.sql(COST_TOTALS).collect()) == expected[COST_TOTALS]
     assert [tuple(r) for r in spark.sql("select distinct x_source_file from raw_aws_cur").collect()] == [

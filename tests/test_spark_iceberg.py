@@ -87,7 +87,7 @@ def test_a_restated_month_replaces_its_billing_period_in_the_iceberg_landing_tab
     for source in (october, november):
         engine.build(spark, "restated", source=str(source), targets=["costs"], iceberg=iceberg.target(CATALOG, "restated"))
     with finops.connect(tmp_path / "w.duckdb") as con:
-        finops.ingest_aws(con, october)
+        finops.ingest_aws(con, october, build=False)  # one build of both months
         finops.ingest_aws(con, november)
         before = cents(con.execute(COST_TOTALS).fetchall())
         write_cur2(october, "2026-10", rows=500, seed=4, cost_scale=1.5, final=True)  # AWS restates October in place
