@@ -194,16 +194,3 @@ def test_init_template_budgets_and_alerts_load_when_uncommented(tmp_path):
         ("total", "total", Decimal(50000)), ("team", "ml-platform", Decimal(20000)), ("workload_type", "training", Decimal(30000))]
     assert config.budgets.currency == "USD"
     assert [(w.kind, w.url_env) for w in config.alerts.webhooks] == [("slack", "FINOPS_SLACK_WEBHOOK")]
-
-
-@pytest.mark.parametrize(("body", "message"), [
-    ("[budgets]\nteam = 5\n", "budgets.team must be a table of name = monthly amount"),
-    ("[budgets]\nteam.x = -1\n", "budgets.team.x must be a monthly amount above 0"),
-    ("[budgets]\nproject.x = 1\n", "unknown key budgets.project"),
-    ('[[alerts.webhook]]\nkind = "slack"\nurl = "https://hooks.slack.com/x"\n', "unknown key alerts.webhook[0].url"),
-    ('[[alerts.webhook]]\nkind = "pager"\nurl_env = "X"\n', "alerts.webhook[0].kind must be one of slack, teams, json"),
-])
-def test_budget_and_alert_config_errors_name_the_key(run, tmp_path, monkeypatch, body, message):
-    config = write_config(tmp_path, monkeypatch, body)
-    code, _, err = run("refresh")
-    assert code == 2 and err.startswith(f"finops: {config}: ") and message in err

@@ -261,6 +261,11 @@ def test_init_writes_a_template_that_loads(run, tmp_path, monkeypatch):
     ('[refresh]\nlock_wait_seconds = "soon"\n', "refresh.lock_wait_seconds must be a number"),
     ('[refesh]\n', "unknown key refesh"),
     ('[report]\ntop = 0\n', "report.top must be a whole number"),
+    ("[budgets]\nteam = 5\n", "budgets.team must be a table of name = monthly amount"),
+    ("[budgets]\nteam.x = -1\n", "budgets.team.x must be a monthly amount above 0"),
+    ("[budgets]\nproject.x = 1\n", "unknown key budgets.project"),
+    ('[[alerts.webhook]]\nkind = "slack"\nurl = "https://hooks.slack.com/x"\n', "unknown key alerts.webhook[0].url"),
+    ('[[alerts.webhook]]\nkind = "pager"\nurl_env = "X"\n', "alerts.webhook[0].kind must be one of slack, teams, json"),
 ])
 def test_config_errors_name_the_key_and_exit_2(run, tmp_path, monkeypatch, body, message):
     config = write_config(tmp_path, monkeypatch, body)

@@ -147,11 +147,12 @@ def report(ctx: Context) -> int:
 
     now = _now(ctx)
     with ctx.connect(read_only=True) as con:
-        week = parse_week(ctx.args.week) if ctx.args.week else default_week(con, now)
+        sources = sources_data(con)
+        week = parse_week(ctx.args.week) if ctx.args.week else default_week(sources, now)
         target = Path(ctx.args.out or f"report-{week}.html")
         if target.parent != Path("") and not target.parent.is_dir():
             raise FinopsError(f"{target}: directory {target.parent} does not exist")
-        weekly = render(con, week, ctx.config.report, now=now, preliminary=bool(behind(sources_data(con), week)))
+        weekly = render(con, week, ctx.config.report, now=now, preliminary=bool(behind(sources, week)))
     write_text_atomically(target, weekly.html)
     ctx.out.say(f"wrote {target} ({len(weekly.html.encode()) // 1024} KB): {weekly.subject}")
     return 0
@@ -161,12 +162,12 @@ def email(ctx: Context) -> int:
     """The last complete calendar week (or --week), sent only once the data covers it (else exit 3)."""
     from finops.report.mail import send_report
     from finops.report.weekly import parse_week, render
-    from finops.report.weeks import last_complete_week, require_covered
+    from finops.report.weeks import last_complete_week, require_covered, sources_data
 
     now = _now(ctx)
     week = parse_week(ctx.args.week) if ctx.args.week else last_complete_week(now.date())
     with ctx.connect(read_only=True) as con:
-        partial = require_covered(con, week, allow_partial=ctx.args.allow_partial)
+        partial = require_covered(sources_data(con), week, allow_partial=ctx.args.allow_partial)
         weekly = render(con, week, ctx.config.report, now=now, preliminary=partial)
     recipients = send_report(weekly, ctx.config.email, ctx.args.to)
     ctx.out.say(f"sent \"{weekly.subject}\" to {', '.join(recipients)}")

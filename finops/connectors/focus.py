@@ -85,7 +85,6 @@ def insert(
     return _insert_rows(con, files, columns, FILE_COLUMNS, FOCUS, parts, delivery, shape)
 
 
-
 def _select_list(columns: dict[str, str], targets: dict[str, str], aliases: dict[str, str]) -> list[str]:
     """Each target column typed from the file's column of that name (any case), else from the column
     ``aliases`` says replaced it, else null; the file's other columns into ``x_ExtraColumns``."""

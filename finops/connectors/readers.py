@@ -153,12 +153,17 @@ def find_bad_value(files: FileSet, casts: dict[str, tuple[str, str]]) -> FinopsE
         ).fetchone()
         if row is not None:
             value = str(row[0])
-            shown = value if len(value) <= 40 else value[:37] + "..."
+            shown = shortened(value)
             if typ.startswith("DECIMAL") and _is_a_number(value):  # a number, but more digits than DECIMAL holds
                 return FinopsError(f"{files.uri_of(row[1])}: column {display} has a value too large for a bill: {shown!r}")
             kind = "a number" if typ.startswith("DECIMAL") else typ.lower()
             return FinopsError(f"{files.uri_of(row[1])}: column {display} has a value that is not {kind}: {shown!r}")
     return None
+
+
+def shortened(value: str) -> str:
+    """A value as an error line shows it: whole up to 40 characters, else its start and "..."."""
+    return value if len(value) <= 40 else value[:37] + "..."
 
 
 def _is_a_number(text: str) -> bool:

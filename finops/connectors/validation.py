@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import duckdb
 
 from finops.connectors.currencies import ISO_4217
-from finops.connectors.readers import FileSet, diagnose
+from finops.connectors.readers import FileSet, diagnose, shortened
 from finops.errors import FinopsError
 from finops.warehouse.connection import sql_identifier, sql_literal
 from finops.warehouse.loads import LandingTable
@@ -98,7 +98,7 @@ def check_ranges(con: duckdb.DuckDBPyConnection, table: str, where: str, files: 
     index = flagged.index(True)
     name, typ = columns[index]
     label = (display or {}).get(name, name)
-    value = shown[index] if len(shown[index]) <= 40 else shown[index][:37] + "..."
+    value = shortened(shown[index])
     if typ.startswith("DECIMAL"):
         raise FinopsError(f"{files.uri_of(source)}: column {label} has a value too large for a bill: {value!r} "
                           f"(more than {MAX_DIGITS} digits before the decimal point)")

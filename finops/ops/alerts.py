@@ -29,7 +29,7 @@ import duckdb
 from finops.config import Config
 from finops.config.alerts import Webhook
 from finops.errors import FinopsError
-from finops.report.weekly import QUERIES, money, week_start
+from finops.report.weekly import QUERIES, money, query_rows, week_start
 from finops.report.weeks import last_complete_week, sources_data
 from finops.warehouse.catalog import relation_kinds
 from finops.warehouse.connection import transaction
@@ -142,10 +142,8 @@ def _anomaly_events(con: duckdb.DuckDBPyConnection, config: Config, now: dt.date
     week = last_complete_week(now.date())
     params = {"week": week, "min_cost": settings.anomaly_min_cost, "threshold": settings.anomaly_threshold,
               "top": settings.top}
-    cursor = con.execute(QUERIES["anomalies"], params)
-    columns = [d[0] for d in cursor.description]
     found = []
-    for row in (dict(zip(columns, r)) for r in cursor.fetchall()):
+    for row in query_rows(con, QUERIES["anomalies"], params):
         if abs(row["deviation"]) <= settings.major_mover:
             continue
         title = f"Cost anomaly: {row['name']} on {row['day']}"

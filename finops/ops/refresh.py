@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -41,6 +42,9 @@ from finops.ops.check import run_checks
 from finops.warehouse.connection import first_line, transaction
 from finops.warehouse.schema import SENT_REPORTS, create_table
 from finops.warehouse.storage import StorageError, write_text_atomically
+
+if TYPE_CHECKING:
+    from finops.report.weeks import SourceData
 
 Log = Callable[[str], None]
 
@@ -99,7 +103,8 @@ def _report_and_email(con: duckdb.DuckDBPyConnection, config: Config, db: Path, 
         log(f"report {week}: {target} is current, kept")
         result.report_path = target
         return
-    partial = bool(behind(sources_data(con), week))
+    sources = sources_data(con)  # once: the banner and the send decision judge the same data
+    partial = bool(behind(sources, week))
     report = _step(result, f"report {week}", log, lambda: _render(con, week, config, now, partial))
     if report is None:
         return
@@ -107,7 +112,7 @@ def _report_and_email(con: duckdb.DuckDBPyConnection, config: Config, db: Path, 
         result.report_path = target
     if email:
         _step(result, f"email {week}", log,
-              lambda: _email_once(con, config, report, result, resend_unconfirmed, allow_partial))
+              lambda: _email_once(con, config, report, result, resend_unconfirmed, allow_partial, sources))
 
 
 def _step(result: RefreshResult, name: str, log: Log, action: Callable[[], object]) -> object:
@@ -189,7 +194,7 @@ def _write(target: Path, html: str) -> str:
 
 
 def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: RefreshResult,  # noqa: ANN001
-                resend_unconfirmed: bool, allow_partial: bool) -> str:
+                resend_unconfirmed: bool, allow_partial: bool, sources: list[SourceData]) -> str:
     """Send the week's report if [email] names recipients and it was not sent before.
 
     Never on doubtful data: not after a failed source or build, nor when the warehouse's totals or
@@ -219,7 +224,7 @@ def _email_once(con: duckdb.DuckDBPyConnection, config: Config, report, result: 
         raise FinopsError(f"not sent again: the send begun {earlier[2]} UTC (Message-ID {earlier[1]}) was never "
                           "confirmed by the server, so it may have arrived; ask a recipient, then run "
                           "`finops refresh --resend-unconfirmed` to send it again")
-    require_covered(con, report.week, allow_partial=allow_partial)
+    require_covered(sources, report.week, allow_partial=allow_partial)
     message_id = earlier[1] if earlier else new_message_id(settings.sender)
     with transaction(con):
         con.execute("insert or replace into sent_reports (week, recipients, subject, status, message_id, attempted_at) "

@@ -148,13 +148,13 @@ def report_data(con: duckdb.DuckDBPyConnection, week: str, settings: ReportSetti
     }
     data: dict = {"week": week, "week_start": params["week_start"], "settings": settings, "preliminary": preliminary}
     for name, sql in QUERIES.items():
-        data[name] = _rows(con, sql, {k: params[k] for k in set(re.findall(r"\$(\w+)", sql))})
+        data[name] = query_rows(con, sql, {k: params[k] for k in set(re.findall(r"\$(\w+)", sql))})
     now = utc_now(now)
     for row in data["freshness"]:
         source = SourceData(row["provider"], row["billing_account_id"], row["data_through"])
         row.update(hours_behind=source.hours_behind(now), is_stale=source.is_stale(now))
     data["as_of"] = now
-    data["budgets"] = _rows(con, BUDGETS_QUERY, {"week_start": params["week_start"]}) if "budgets" in relation_kinds(con) else []
+    data["budgets"] = query_rows(con, BUDGETS_QUERY, {"week_start": params["week_start"]}) if "budgets" in relation_kinds(con) else []
     headline = data.pop("headline")
     data["headline"] = headline[0] if headline else None
     currency, data["fx_rates"] = report_currency(con, params["week_start"])
@@ -315,7 +315,8 @@ def cell(value: object, column: str, currency: str) -> str:
     return str(value)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
+def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
+    """Each row of ``sql`` as a dict by column name, as the templates and the alerts read them."""
     cursor = con.execute(sql, params)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
@@ -344,9 +345,9 @@ def _optional_section(con: duckdb.DuckDBPyConnection, name: str, comment: str, w
     # ties broken by name: the same rows, in the same order, on every run and engine
     order = f"order by {sql_identifier(ranked[0]) + ' desc, ' if ranked else ''}{sql_identifier(label)}"
     select = ", ".join(sql_identifier(c) for c in [label, *notes, *figures, *reasons])
-    rows = _rows(con, f"select {select} from {sql_identifier(name)} where {where} {order} limit {int(top)}", {"week": week})
+    rows = query_rows(con, f"select {select} from {sql_identifier(name)} where {where} {order} limit {int(top)}", {"week": week})
     figure = sql_identifier(ranked[0]) if ranked else "null"
-    (summary,) = _rows(con, f"select sum({figure}) as total, count(*) as count from {sql_identifier(name)} where {where}",
+    (summary,) = query_rows(con, f"select sum({figure}) as total, count(*) as count from {sql_identifier(name)} where {where}",
                        {"week": week})
     title, description = wording.section(name, comment)
     return {"name": name, "title": title, "description": description, "label": label, "notes": notes,

@@ -114,9 +114,9 @@ def covered_week(sources: list[SourceData], now: dt.datetime) -> str | None:
     return min(last_complete_week(min(ends).date()), last_complete_week(now.date()))
 
 
-def default_week(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> str:
+def default_week(sources: list[SourceData], now: dt.datetime) -> str:
     """`finops report`'s week: the latest complete week the data covers, else the last calendar week."""
-    return covered_week(sources_data(con), now) or last_complete_week(now.date())
+    return covered_week(sources, now) or last_complete_week(now.date())
 
 
 def behind(sources: list[SourceData], week: str) -> list[str]:
@@ -134,10 +134,10 @@ def behind(sources: list[SourceData], week: str) -> list[str]:
     return lines
 
 
-def require_covered(con: duckdb.DuckDBPyConnection, week: str, *, allow_partial: bool) -> bool:
+def require_covered(sources: list[SourceData], week: str, *, allow_partial: bool) -> bool:
     """Whether ``week`` is partial (sent marked preliminary); raises DataIncomplete when it is and
     ``allow_partial`` is not given, so nothing is sent."""
-    lines = behind(sources_data(con), week)
+    lines = behind(sources, week)
     if lines and not allow_partial:
         raise DataIncomplete(f"{week} not sent: data not complete for the week: {'; '.join(lines)} "
                              "(--allow-partial sends it marked preliminary)")
