@@ -96,7 +96,7 @@ def test_demo_again_changes_nothing(demo_db, capsys):
     before = snapshot(demo_db)
     assert main(["demo", "--db", str(demo_db)]) == 0
     out = capsys.readouterr().out
-    assert out.count("already loaded") == 3
+    assert out.count("already loaded") == 3  # the bills; the telemetry files replace their own samples
     assert snapshot(demo_db) == before
 
 
@@ -130,3 +130,30 @@ def test_demo_writes_the_report_of_its_last_complete_week(demo_db):
     con.close()
     assert re.search(r'id="headline"[^>]*>\s*([^<]+?)\s*<', page)[1] == money(total)
     assert len(page.encode()) < 100_000
+
+
+def test_demo_measures_its_gpus_some_idle_some_busy(demo_db):
+    con = finops.connect(demo_db, read_only=True)
+    weekly = {r[0]: r[1:] for r in con.execute(
+        "select resource_id, billed_hours, measured_hours, idle_hours from idle_gpu_weekly where week = '2026-W43'").fetchall()}
+    # the forgotten box: idle every hour it was billed; an office-hours box: idle the week's 108 nights and weekend hours
+    assert weekly["i-00ad3e307acfb5f2e"] == (155, 155, 155)
+    assert weekly["i-0a886a67cd1df4c05"] == (168, 168, 108)
+    busy = [r for r, (billed, measured, idle) in weekly.items() if r.startswith("i-") and measured == billed and idle == 0]
+    assert len(busy) >= 5
+    # the staging endpoint has no request at the weekend: Saturday and Sunday are idle days
+    staging = [v for r, v in weekly.items() if r.endswith("endpoint/recsys-ranker-staging")]
+    assert staging == [(168, 0, 48)]
+
+
+def test_demo_report_shows_measured_idle_gpus_and_cost_per_1000_predictions(demo_db):
+    from finops.report.weekly import money
+
+    con = finops.connect(demo_db, read_only=True)
+    endpoints = dict(con.execute("select endpoint, EffectiveCost * 1000 / invocations from report_endpoints "
+                                 "where week = '2026-W43'").fetchall())
+    assert Decimal("1") < endpoints["llm-chat-prod"] < Decimal("5")  # a believable LLM endpoint's price
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", demo_db.with_name("finops-demo-report-2026-W43.html").read_text()))
+    assert re.search(rf"llm-chat-prod ml-platform . ml.g5.12xlarge 168.0 \$7.09 {re.escape(money(endpoints['llm-chat-prod']))} ", page)
+    idle = page[page.index("Idle GPUs"):page.index("GPUs that look idle from the bill")]
+    assert "i-00ad3e307acfb5f2e ml-platform 155 1 % $879.16 $879.16" in idle  # utilisation in percent, not x 100

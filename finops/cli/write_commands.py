@@ -56,8 +56,9 @@ def demo(ctx: Context) -> int:
         results = run_demo(con, sources_dir(path), config=ctx.config, progress=ctx.out.progress)
         rows = summary(con)
         report_path = write_demo_report(con, path, ctx.config, as_of=parse_as_of(ctx.args.as_of))
-    for line in describe_results(results, "aws"):
-        ctx.out.say(line)
+    for kind, loaded in results:
+        for line in describe_results(loaded, kind):
+            ctx.out.say(line)
     ctx.out.say()
     print_table(["period", "billing account", "rows", "billed", "amortised", "top service"], rows, ctx.out)
     ctx.out.say(f"\nwarehouse: {path}   bill files: {sources_dir(path)}/   weekly report: {report_path}")

@@ -24,6 +24,8 @@ import duckdb
 
 from finops.config import Config
 from finops.connectors.cloudwatch import land_cloudwatch
+from finops.connectors.cloudwatch_file import KIND as CLOUDWATCH_FILE
+from finops.connectors.cloudwatch_file import is_statistics_file, land_statistics
 from finops.connectors.llm_metrics import SERVING_KINDS, land_serving, serving_kind
 from finops.connectors.pipeline import ingest
 from finops.connectors.prometheus import LINES, samples_sql
@@ -75,7 +77,7 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], 
         return land_serving(con, path, kind, options.resource)
     note_metrics_change(con, "source_file = ?", [str(path)])
     con.execute("delete from gpu_metrics where source_file = ?", [str(path)])
-    land_file = _land_nvidia_smi if kind == "nvidia-smi" else _land_dcgm
+    land_file = {"nvidia-smi": _land_nvidia_smi, CLOUDWATCH_FILE: land_statistics}.get(kind, _land_dcgm)
     try:
         landed = land_file(con, path, options.resource)
     except duckdb.Error as exc:
@@ -109,7 +111,7 @@ def _files(sources: list[str | os.PathLike[str]]) -> list[Path]:
 
 
 def detect_kind(path: Path) -> str:
-    """``nvidia-smi``, ``dcgm``, ``vllm``, ``tgi`` or ``triton``, from the first lines; anything else is the user's mistake."""
+    """``nvidia-smi``, ``dcgm``, ``vllm``, ``tgi``, ``triton`` or ``cloudwatch-json``, from the first lines; anything else is the user's mistake."""
     try:
         with path.open(encoding="utf-8") as fh:
             head = [line.strip() for _, line in zip(range(50), fh)]
@@ -125,9 +127,12 @@ def detect_kind(path: Path) -> str:
     serving = serving_kind(head)
     if serving:
         return serving
+    if is_statistics_file(head):
+        return CLOUDWATCH_FILE
     raise FinopsError(
         f"{path}: not an nvidia-smi --query-gpu CSV log (header starting 'timestamp' with utilization.gpu), "
-        f"a DCGM exporter scrape (DCGM_FI_* metrics) or a vLLM, TGI or Triton scrape; first line: {first[:60]!r}"
+        f"a DCGM exporter scrape (DCGM_FI_* metrics), a vLLM, TGI or Triton scrape or CloudWatch "
+        f"get-metric-statistics JSON; first line: {first[:60]!r}"
     )
 
 
@@ -271,7 +276,8 @@ def _insert(con: duckdb.DuckDBPyConnection, path: Path, kind: str, valid: str, c
 register(SourceKind(
     "metrics",
     "GPU utilisation samples: nvidia-smi --query-gpu CSV logs, DCGM exporter scrapes, or CloudWatch for the "
-    "GPU resources the bill shows; token and request counters of vLLM, TGI and Triton scrapes; a file loaded again replaces its samples",
+    "GPU resources the bill shows (or endpoint Invocations saved with get-metric-statistics); "
+    "token and request counters of vLLM, TGI and Triton scrapes; a file loaded again replaces its samples",
     ("a directory or file", "cloudwatch://REGION"),
     discover_at, land, describe=describe_samples,
     example="finops ingest metrics ./nvidia-smi-logs/ --resource i-0abc123def4567890\n"

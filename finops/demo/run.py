@@ -2,8 +2,9 @@
 
 Two months of a made-up ML team's AWS bill, written by the project's own generator in the shapes
 AWS delivers (September as a legacy CUR with a manifest, October as a CUR 2.0 Data Export, as
-when a team migrates), plus a real anonymised legacy CUR from the FinOps Foundation. The generated
-files are kept beside the warehouse, so a new user can see what a CUR looks like.
+when a team migrates), plus a real anonymised legacy CUR from the FinOps Foundation, and the GPU
+utilisation and endpoint invocations of the generated bill's GPU hours. The generated files are kept
+beside the warehouse, so a new user can see what a CUR and a metrics log look like.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from finops.config import Config
 from finops.connectors.pipeline import ingest
 from finops.connectors.registry import Progress
 from finops.demo import generate
+from finops.demo.metrics import write_demo_metrics
 from finops.resources import resource_dir
 from finops.warehouse.loads import LoadResult
 
@@ -33,12 +35,15 @@ def write_demo_sources(root: Path) -> list[Path]:
 
 
 def run_demo(con: duckdb.DuckDBPyConnection, sources: Path, *, config: Config | None = None,
-             progress: Progress | None = None) -> list[LoadResult]:
-    """Write the sample bills below ``sources`` (deterministic) and load them into ``con``."""
-    results: list[LoadResult] = []
+             progress: Progress | None = None) -> list[tuple[str, list[LoadResult]]]:
+    """Write the sample bills below ``sources`` (deterministic) and load them into ``con``, then the
+    GPU telemetry of their GPU hours (finops/demo/metrics.py), so the idle-GPU and per-prediction
+    figures are measured ones; return what each source kind loaded."""
+    bills: list[LoadResult] = []
     for location in write_demo_sources(sources):
-        results += ingest(con, "aws", location, config=config, progress=progress)
-    return results
+        bills += ingest(con, "aws", location, config=config, progress=progress)
+    telemetry = ingest(con, "metrics", write_demo_metrics(con, sources / "metrics"), config=config, progress=progress)
+    return [("aws", bills), ("metrics", telemetry)]
 
 
 def write_demo_report(con: duckdb.DuckDBPyConnection, db: Path, config: Config | None = None, *,

@@ -10,6 +10,7 @@ import duckdb
 from finops.errors import FinopsError
 from finops.warehouse.columns.focus import FOCUS_COLUMNS
 from finops.warehouse.connection import first_line, sql_identifier, sql_literal
+from finops.warehouse.storage import storage_error
 
 FORMATS = ("parquet", "csv")
 
@@ -37,9 +38,10 @@ def export_focus(con: duckdb.DuckDBPyConnection, out: str | os.PathLike[str], *,
     ]
     columns += [_export_expr(name, _column_type(con, name)) for name in extra]
     tmp = out.with_name(f".{out.name}.partial")
-    options = "format parquet, compression zstd" if fmt == "parquet" else "format csv, header true"
+    options = "format parquet, compression zstd, use_tmp_file false" if fmt == "parquet" else "format csv, header true, use_tmp_file false"
     try:
         (rows,) = con.execute("select count(*) from costs").fetchone()
+        tmp.touch()  # a read-only directory fails here as an OSError, which storage_error knows
         con.execute(f"copy (select {', '.join(columns)} from costs) to {sql_literal(str(tmp))} ({options})")
         os.replace(tmp, out)
     except duckdb.CatalogException:
@@ -47,6 +49,9 @@ def export_focus(con: duckdb.DuckDBPyConnection, out: str | os.PathLike[str], *,
         raise FinopsError("costs: no costs table yet (run `finops ingest` or `finops build` first)") from None
     except (duckdb.Error, OSError) as exc:
         tmp.unlink(missing_ok=True)
+        storage = storage_error(exc, "nothing was written")
+        if storage is not None:  # a full disk or a read-only directory: exit 74, naming the file asked for
+            raise type(storage)(str(storage).replace(str(tmp), str(out))) from None
         raise FinopsError(f"{out}: cannot write: {first_line(exc) if isinstance(exc, duckdb.Error) else exc}") from None
     return int(rows)
 

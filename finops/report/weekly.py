@@ -303,6 +303,8 @@ def cell(value: object, column: str, currency: str) -> str:
     if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
         if any(word in name for word in ("cost", "dollar", "saving", "wasted", "spend")):
             return money(Decimal(str(value)), currency)
+        if "gpu_utilization" in name:  # measured in percent already (docs/metrics.md), not a share
+            return f"{float(value):,.0f} %"
         if "share" in name or "utili" in name or "coverage" in name:
             return percent(value, signed=False)
         return number(value, 0 if isinstance(value, int) else 1)

@@ -6,12 +6,13 @@ with endpoint_hours as (
 
     select
         ResourceId                                                  as resource_id,
-        any_value(ResourceName)                                     as resource_name,
+        -- the hour's largest charge names it; on a tie the value sorting last, so every build agrees
+        arg_max(ResourceName, (EffectiveCost, ResourceName))        as resource_name,
         x_WorkloadName                                              as endpoint,
         date_trunc('hour', ChargePeriodStart)                       as hour,
         ProviderName                                                as provider,
-        arg_max(x_Team, EffectiveCost)                              as team,
-        any_value(x_InstanceType)                                   as instance_type,
+        arg_max(x_Team, (EffectiveCost, x_Team))                    as team,
+        arg_max(x_InstanceType, (EffectiveCost, x_InstanceType))    as instance_type,
         sum(EffectiveCost)                                          as EffectiveCost
     from allocated_costs
     where x_WorkloadType = 'inference'

@@ -6,7 +6,11 @@ with hours as (
 
     select
         *,
-        isodow(hour) in (6, 7) or extract(hour from hour) < 8 or extract(hour from hour) >= 20 as off_hours
+        isodow(hour) in (6, 7) or extract(hour from hour) < 8 or extract(hour from hour) >= 20 as off_hours,
+        -- how many of the week's hours carry each owner: the most frequent wins below
+        count(team) over (partition by resource_id, week, team)                     as team_hours,
+        count(workload_type) over (partition by resource_id, week, workload_type)   as workload_type_hours,
+        count(workload_name) over (partition by resource_id, week, workload_name)   as workload_name_hours
     from idle_gpu
 
 ),
@@ -16,11 +20,13 @@ weekly as (
     select
         resource_id,
         week,
-        any_value(resource_name)                                    as resource_name,
-        any_value(provider)                                         as provider,
-        mode(team)                                                  as team,
-        mode(workload_type)                                         as workload_type,
-        mode(workload_name)                                         as workload_name,
+        -- names as of the week's last hour; owners the most frequent, on a tie the value sorting
+        -- last: every build of the same hours agrees
+        arg_max(resource_name, (hour, resource_name))               as resource_name,
+        arg_max(provider, (hour, provider))                         as provider,
+        arg_max(team, (team_hours, team))                           as team,
+        arg_max(workload_type, (workload_type_hours, workload_type)) as workload_type,
+        arg_max(workload_name, (workload_name_hours, workload_name)) as workload_name,
         count(*)                                                    as billed_hours,
         count(*) filter (where off_hours)                           as billed_off_hours,
         sum(gpu_hours)                                              as gpu_hours,

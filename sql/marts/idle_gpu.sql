@@ -10,13 +10,14 @@ billed_hours as (
 
     select
         ResourceId                                                  as resource_id,
-        any_value(ResourceName)                                     as resource_name,
+        -- the hour's largest charge names it; on a tie the value sorting last, so every build agrees
+        arg_max(ResourceName, (EffectiveCost, ResourceName))        as resource_name,
         date_trunc('hour', ChargePeriodStart)                       as hour,
         ProviderName                                                as provider,
-        arg_max(x_Team, EffectiveCost)                              as team,
-        arg_max(x_WorkloadType, EffectiveCost)                      as workload_type,
-        arg_max(x_WorkloadName, EffectiveCost)                      as workload_name,
-        any_value(x_InstanceType)                                   as instance_type,
+        arg_max(x_Team, (EffectiveCost, x_Team))                    as team,
+        arg_max(x_WorkloadType, (EffectiveCost, x_WorkloadType))    as workload_type,
+        arg_max(x_WorkloadName, (EffectiveCost, x_WorkloadName))    as workload_name,
+        arg_max(x_InstanceType, (EffectiveCost, x_InstanceType))    as instance_type,
         sum(x_GpuHours)                                             as gpu_hours,
         sum(BilledCost)                                             as BilledCost,
         sum(EffectiveCost)                                          as EffectiveCost,

@@ -8,8 +8,9 @@ with volume_hours as (
         SubAccountId                                                as account_id,
         AvailabilityZone                                            as availability_zone,
         date_trunc('hour', ChargePeriodStart)                       as hour,
-        arg_max(x_Team, EffectiveCost)                              as team,
-        any_value(x_UsageType)                                      as usage_type,
+        -- the hour's largest charge names them; on a tie the value sorting last, so every build agrees
+        arg_max(x_Team, (EffectiveCost, x_Team))                    as team,
+        arg_max(x_UsageType, (EffectiveCost, x_UsageType))          as usage_type,
         sum(EffectiveCost)                                          as EffectiveCost
     from allocated_costs
     where ProviderName = 'AWS'
@@ -37,7 +38,13 @@ instance_hours as (
 
 alone as (
 
-    select volume_hours.*
+    select
+        volume_hours.*,
+        -- how many of the week's hours carry each team: the most frequent wins below
+        count(volume_hours.team) over (
+            partition by strftime(volume_hours.hour, '%G-W%V'), volume_hours.volume_id, volume_hours.account_id,
+                         volume_hours.availability_zone, volume_hours.team
+        )                                                           as team_hours
     from volume_hours
     left join instance_hours
         on instance_hours.account_id = volume_hours.account_id
@@ -52,8 +59,8 @@ select
     volume_id,
     account_id,
     availability_zone,
-    mode(team)                                                      as team,
-    any_value(usage_type)                                           as usage_type,
+    arg_max(team, (team_hours, team))                               as team,
+    arg_max(usage_type, (hour, usage_type))                         as usage_type,
     count(*)                                                        as unattached_hours,
     sum(EffectiveCost)                                              as unattached_cost
 from alone
