@@ -82,10 +82,15 @@ def test_format_patterns_become_printf_with_fixed_point_arguments_as_doubles(eng
     assert f"name, CAST(hours AS {double}), CAST(cost AS {double}) )" in sql
 
 
+@pytest.mark.parametrize(("engine", "spelling"), [("spark", "'$%,.2f'"), ("trino", "'$%,.2f'"), ("bigquery", "'$%\\'.2f'")])
+def test_thousands_separated_money_has_each_engines_printf_spelling(engine, spelling):
+    assert spelling in compile_sql("select format('${:,.2f}', cost) as shown from costs", engine)
+
+
 def test_a_format_field_without_a_printf_spelling_is_one_line():
     model = Model(name="thousands", path=Path("sql/marts/thousands.sql"), layer="marts",
                   sql="select format('{:,}', total) as shown from costs")
-    with pytest.raises(FinopsError, match=r"thousands\.sql: cannot compile thousands for spark: .*only \{\} and \{:\.Nf\}"):
+    with pytest.raises(FinopsError, match=r"thousands\.sql: cannot compile thousands for spark: .*only \{\}, \{:\.Nf\} and \{:,\.Nf\}"):
         compile_model(model, "spark")
 
 

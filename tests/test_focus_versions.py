@@ -230,8 +230,8 @@ def test_expiring_and_underused_commitments_are_savings_rows(commitments_warehou
         ("commitment_expiry", f"Reserved Instance {RI.rsplit('/', 1)[1]}", Decimal("35.9808"), None),
         ("commitment_underused", "Compute Savings Plan 5b6d4e7f-sp01", Decimal("2.784"), None),  # one week: not recurring
     ]
-    assert got[0][4].startswith("Reserved Instance 7a8b9c0d-ri01 ends on 2026-11-10 (within 30 days); it covers about 419.65")
-    assert "88.4 % used this week: 2.78 of it paid for nothing" in got[1][4]
+    assert got[0][4].startswith("Reserved Instance 7a8b9c0d-ri01 ends on 2026-11-10 (within 30 days); it covers about $419.65")
+    assert "88.4 % used this week: $2.78 of it paid for nothing" in got[1][4]
 
 
 def test_report_states_each_commitment(commitments_warehouse):

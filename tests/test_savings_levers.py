@@ -45,24 +45,25 @@ def test_a_weeks_opportunities_add_up_without_counting_an_hour_twice(con, tmp_pa
     levers = dict(con.execute("select x_SavingsLever, sum(ConsumedQuantity) from int_savings_levers group by 1").fetchall())
     assert levers == {"spot": 191, "idle_gpu": 1, "commitment": 192}
     rows = con.execute(
-        "select week, kind, name, monthly_savings from savings_opportunities order by week, kind").fetchall()
-    month = Decimal(730) / 168
-    spot_w40 = 96 * (P4D_ON_DEMAND - P4D_SPOT)  # 2,045.0112 a week
-    spot_w41 = 95 * (P4D_ON_DEMAND - P4D_SPOT)  # the idle hour is idle_gpu's, not spot's
+        "select week, kind, name, weekly_savings, monthly_savings from savings_opportunities order by week, kind").fetchall()
+    spot_w40 = 96 * (P4D_ON_DEMAND - P4D_SPOT)  # 2,045.0112 that week
+    spot_w41 = 95 * (P4D_ON_DEMAND - P4D_SPOT)  # 2,023.709: the idle hour is idle_gpu's, not spot's
     idle_w41 = P4D_ON_DEMAND  # the idle hour's whole cost
-    # the Savings Plan is sized on the baseline only: the job's hours would move to spot
-    commitment = (P4D_ON_DEMAND - P4D_1Y) * 730  # 1 p4d an hour covered at the 1-year price: 8,851.907 a month
+    # the Savings Plan is sized on the baseline only (the job's hours would move to spot): 1 p4d an hour at
+    # the 1-year price saves 32.7726 - 20.6467 = 12.1259 in each of W41's 96 hours: 1,164.0864
+    commitment_w41 = 96 * (P4D_ON_DEMAND - P4D_1Y)
     assert [r[:3] for r in rows] == [("2026-W40", "spot", "llm-pretrain"), ("2026-W41", "commitment", "Compute Savings Plan"),
                                      ("2026-W41", "idle_gpu", "i-0job"), ("2026-W41", "spot", "llm-pretrain")]
-    got = {(week, kind): value for week, kind, _, value in rows}
-    assert got[("2026-W40", "spot")] == (spot_w40 * month).quantize(Decimal("1e-10"))
-    assert got[("2026-W41", "spot")] == (spot_w41 * month).quantize(Decimal("1e-10"))
-    assert got[("2026-W41", "idle_gpu")] == (idle_w41 * month).quantize(Decimal("1e-10"))
-    assert got[("2026-W41", "commitment")] == pytest.approx(commitment, abs=Decimal("1e-5"))
-    (total,) = con.execute("select sum(monthly_savings) from savings_opportunities where week = '2026-W41'").fetchone()
-    # 8,793.50 (spot) + 142.40 (idle) + 8,851.91 (commitment) = 17,787.81 a month
-    assert total == pytest.approx((spot_w41 + idle_w41) * month + commitment, abs=Decimal("1e-5"))
-    assert round(total, 2) == Decimal("17787.81")
+    got = {(week, kind): value for week, kind, _, value, _ in rows}
+    assert got[("2026-W40", "spot")] == spot_w40
+    assert got[("2026-W41", "spot")] == spot_w41
+    assert got[("2026-W41", "idle_gpu")] == idle_w41
+    assert got[("2026-W41", "commitment")] == pytest.approx(commitment_w41, abs=Decimal("1e-5"))
+    assert [r[4] for r in rows] == [None] * 4  # 8 days: nothing recurs in 3 of the last 4 weeks, no monthly figure
+    (total,) = con.execute("select sum(weekly_savings) from savings_opportunities where week = '2026-W41'").fetchone()
+    # 2,023.71 (spot) + 32.77 (idle) + 1,164.09 (commitment) = 3,220.57 that week
+    assert total == pytest.approx(spot_w41 + idle_w41 + commitment_w41, abs=Decimal("1e-5"))
+    assert round(total, 2) == Decimal("3220.57")
     hourly_commitment = con.execute(
         "select hourly_commitment from commitment_recommendations "
         "where plan = 'Compute Savings Plan' and term_months = 12 and lookback_days = 7").fetchone()[0]
@@ -92,12 +93,12 @@ def test_commitment_look_back_is_the_longest_the_bill_covers_up_to_the_setting(c
     finops.ingest_aws(con, write_cur_csv(tmp_path / "cur.csv", cur_rows(*hourly(31 * 24, **{"lineItem/ResourceId": "i-0base"}))))
     query = "select confidence, explanation from savings_opportunities where kind = 'commitment'"
     (confidence, explanation), = con.execute(query).fetchall()
-    assert confidence == "medium" and explanation.endswith("of the last 30 days")  # 60 days: too little history
+    assert confidence == "medium" and "of the last 30 days. Recurring: seen in 4 of the last 4 weeks" in explanation  # 60 days: too little history
     config = tmp_path / "finops.toml"
     config.write_text("[savings]\ncommitment_lookback_days = 7\n", encoding="utf-8")
     finops.build(con, config=load_config(config))
     (confidence, explanation), = con.execute(query).fetchall()
-    assert confidence == "low" and explanation.endswith("of the last 7 days")
+    assert confidence == "low" and "of the last 7 days. Seen in 2 of the last 4 weeks, so no monthly figure" in explanation
 
 
 @pytest.mark.parametrize(("body", "message"), [

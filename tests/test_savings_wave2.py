@@ -54,7 +54,8 @@ def test_an_a100_at_8_percent_memory_for_14_days_is_rightsized_from_the_ladder(c
     assert weekly == Decimal("1186.8912") and monthly is None  # one week: not a recurring run-rate
     assert explanation.startswith("i-0quiet (p4d.24xlarge) never used more than 8 % of its GPU memory and 30 % of its GPUs "
                                   "in 14 days; g5.48xlarge (8 A100 to 8 A10G")
-    assert explanation.endswith("would have cost 1186.89 less for its 72 hours this week; or share each GPU as 1g.5gb MIG slices")
+    assert explanation.endswith("would have cost $1,186.89 less for its 72 hours this week; or share each GPU as 1g.5gb MIG slices. "
+                                "Seen in 1 of the last 4 weeks, so no monthly figure")
     # the rightsized hours are no commitment hours: the week's rows never count them twice
     levers = dict(con.execute("select x_SavingsLever, sum(ConsumedQuantity) from int_savings_levers "
                               "where ResourceId = 'i-0quiet' group by 1").fetchall())
@@ -99,8 +100,9 @@ def test_a_bucket_unread_for_60_days_is_tiered_and_a_read_heavy_one_is_not(con, 
     (name, weekly, explanation), = con.execute(
         "select name, weekly_savings, explanation from savings_opportunities where kind = 'storage_tiering'").fetchall()
     assert (name, weekly) == ("cold-archive", Decimal(61))
-    assert explanation == ("cold-archive was not read for 60 days; its 6000 GB-months of Standard storage cost 138.00 this "
-                           "week and would cost 75.00 as STANDARD_IA, plus 2.00 once to move its objects: 61.00 less")
+    assert explanation == ("cold-archive was not read for 60 days; its 6,000 GB-months of Standard storage cost $138.00 this "
+                           "week and would cost $75.00 as STANDARD_IA, plus $2.00 once to move its objects: $61.00 less. "
+                           "Seen in 1 of the last 4 weeks, so no monthly figure")
     assert_rows_within_spend(con, "2026-W44")
     section = savings_section(con, "2026-W44")
     assert savings_kind("storage_tiering") in section and "cold-archive was not read for 60 days" in section and "$61.00" in section
@@ -175,7 +177,7 @@ def test_an_endpoint_idle_16_hours_a_day_saves_those_hours(con, tmp_path):
         "select weekly_savings, explanation from savings_opportunities where kind = 'endpoint_scaling'").fetchall()
     assert weekly == Decimal("157.696")
     assert explanation.startswith("rank-v2 had no requests for 112 of its 168 billed hours this week (stretches up to 16 hours), "
-                                  "costing 157.70: scale it to zero")
+                                  "costing $157.70: scale it to zero")
     assert_rows_within_spend(con, "2026-W41")
     section = savings_section(con, "2026-W41")
     assert savings_kind("endpoint_scaling") in section and "rank-v2 had no requests for 112" in section and "$157.70" in section
@@ -217,8 +219,9 @@ def test_a_cross_region_pair_shows_with_its_dollars_and_co_location_where_the_te
     (name, weekly, explanation), = con.execute(
         "select name, weekly_savings, explanation from savings_opportunities where kind = 'data_transfer'").fetchall()
     assert (name, weekly) == ("vision-data", Decimal(10))
-    assert explanation == ("vision-data sent 500 GB from us-east-1 to us-west-2 this week, costing 10.00; vision also runs "
-                           "compute in us-west-2: keeping the data and the compute in one region would save it")
+    assert explanation == ("vision-data sent 500 GB from us-east-1 to us-west-2 this week, costing $10.00; vision also runs "
+                           "compute in us-west-2: keeping the data and the compute in one region would save it. "
+                           "Seen in 1 of the last 4 weeks, so no monthly figure")
     assert_rows_within_spend(con, "2026-W40")
     section = savings_section(con, "2026-W40")
     assert savings_kind("data_transfer") in section and "vision-data sent 500 GB" in section
@@ -255,4 +258,5 @@ def test_a_volume_without_an_instance_in_its_zone_is_likely_unattached(con, tmp_
                        ).fetchall() == [("vol-0orphan", "us-east-1b", 3, Decimal("0.0328767"))]
     (explanation,), = con.execute("select explanation from savings_opportunities where kind = 'unattached_volume'").fetchall()
     assert explanation == ("vol-0orphan was billed 3 hours this week with no instance running in its account and zone "
-                           "(us-east-1b), so it is likely unattached: snapshot and delete it to save 0.03")
+                           "(us-east-1b), so it is likely unattached: snapshot and delete it to save $0.03. "
+                           "Seen in 1 of the last 4 weeks, so no monthly figure")

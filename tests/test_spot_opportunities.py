@@ -52,7 +52,7 @@ def test_price_table_has_every_kind_dated_and_sourced(con):
     assert con.execute("select count(*) from prices where as_of is null or source is null").fetchone() == (0,)
 
 
-def test_savings_opportunities_state_it_per_month_and_the_report_shows_it(con, tmp_path):
+def test_savings_opportunities_state_the_week_and_the_report_shows_it(con, tmp_path):
     from finops.config.report import ReportSettings
     from finops.report.weekly import render
 
@@ -60,16 +60,17 @@ def test_savings_opportunities_state_it_per_month_and_the_report_shows_it(con, t
         p4d_run("15", **{"lineItem/ResourceId": "i-0p4d", "resourceTags/user:job": "llm-pretrain",
                          "resourceTags/user:team": "ml-platform"}))))
     got = con.execute(
-        "select week, kind, scope, name, team, monthly_savings, confidence, explanation from savings_opportunities"
+        "select week, kind, scope, name, team, weekly_savings, monthly_savings, recurring_weeks, spend, confidence, explanation "
+        "from savings_opportunities"
     ).fetchall()
-    weekly = Decimal("319.533")  # 15 h x (32.7726 - 11.4704), as above
-    assert got == [("2026-W40", "spot", "job", "llm-pretrain", "ml-platform",
-                    (weekly * 730 / 168).quantize(Decimal("1e-10")), "medium",
-                    "llm-pretrain (training) ran 15 on-demand hours on p4d.24xlarge; at spot it would have cost 319.53 "
-                    "less that week (needs checkpointing to survive interruptions)")]
+    weekly = Decimal("319.533")  # 15 h x (32.7726 - 11.4704), as above, of 15 x 32.7726 = 491.589 spent
+    assert got == [("2026-W40", "spot", "job", "llm-pretrain", "ml-platform", weekly, None, 1, Decimal("491.589"), "medium",
+                    "llm-pretrain (training) ran 15 hours on demand on p4d.24xlarge, costing $491.59; spot was 65 % cheaper "
+                    "that week: $319.53 less (it must checkpoint to survive interruptions). Seen in 1 of the last 4 weeks, "
+                    "so no monthly figure")]
     page = render(con, "2026-W40", ReportSettings()).html
     section = page[page.index("Opportunities this week</h3>"):]
-    assert "llm-pretrain" in section and "$1,388" in section
+    assert "llm-pretrain" in section and "$319.53" in section and "$1,388" not in section  # one week, not x 730 / 168
 
 
 def test_realised_spot_savings_per_team_and_job(con, tmp_path):

@@ -44,7 +44,7 @@ def compile_sql(sql: str, engine: str) -> str:
     if engine == "trino":
         tree = without_star_except(tree)
     tree = _expand(tree, macros(engine), engine)
-    tree = _printf_format(tree)
+    tree = _printf_format(tree, engine)
     if engine == "bigquery":
         tree = _nulls_last_for_bigquery(tree)
     return tree.sql(dialect=engine, pretty=True, unsupported_level=ErrorLevel.RAISE)
@@ -130,11 +130,13 @@ def relation_columns() -> dict[str, dict[str, str]]:
     return {**landing_columns(), **model_columns()}
 
 
-def _printf_format(tree: exp.Expression) -> exp.Expression:
-    """DuckDB's ``format()`` takes Python-style ``{}`` and ``{:.2f}``; Spark's format_string,
-    BigQuery's and Trino's format() take printf's ``%s`` and ``%.2f``, and sqlglot leaves the
-    pattern as it is. A fixed-point argument is cast to DOUBLE, as DuckDB formats it (Spark's
-    formatter refuses its own DECIMAL for %f)."""
+def _printf_format(tree: exp.Expression, engine: str) -> exp.Expression:
+    """DuckDB's ``format()`` takes Python-style ``{}``, ``{:.2f}`` and ``{:,.2f}`` (thousands
+    separated); Spark's format_string, BigQuery's and Trino's format() take printf's ``%s``,
+    ``%.2f`` and ``%,.2f`` (BigQuery ``%'.2f``), and sqlglot leaves the pattern as it is. A
+    fixed-point argument is cast to DOUBLE, as DuckDB formats it (Spark's formatter refuses its own
+    DECIMAL for %f)."""
+    grouping = "'" if engine == "bigquery" else ","
     for call in list(tree.find_all(exp.Format)):
         pattern = call.this
         if not (isinstance(pattern, exp.Literal) and pattern.is_string):
@@ -149,17 +151,17 @@ def _printf_format(tree: exp.Expression) -> exp.Expression:
             if not match[1]:
                 return "%s"
             args[at] = exp.cast(args[at], exp.DataType.Type.DOUBLE)
-            return "%" + match[1]
+            return "%" + (grouping if match[1].startswith(",") else "") + match[1].lstrip(",")
 
         text = _FORMAT_FIELD.sub(printf, pattern.this)
         if re.search(r"\{[^}]*\}", text):
-            raise UnsupportedError(f"format({pattern.sql()}): only {{}} and {{:.Nf}} fields have a printf spelling")
+            raise UnsupportedError(f"format({pattern.sql()}): only {{}}, {{:.Nf}} and {{:,.Nf}} fields have a printf spelling")
         call.set("this", exp.Literal.string(text))
         call.set("expressions", args)
     return tree
 
 
-_FORMAT_FIELD = re.compile(r"%|\{(?::(\.\d+f))?\}")
+_FORMAT_FIELD = re.compile(r"%|\{(?::(,?\.\d+f))?\}")
 
 
 def _nulls_last_for_bigquery(tree: exp.Expression) -> exp.Expression:

@@ -37,6 +37,8 @@ SAVINGS_KINDS = {
     "storage_tiering": "Move to colder storage",
     "unattached_volume": "Delete unattached disk",
     "data_transfer": "Cut data transfer",
+    "commitment_expiry": "Renew ending commitment",
+    "commitment_underused": "Use or sell idle commitment",
 }
 
 # optional sections (marts named idle_gpu* and savings*): a title and what the reader should know
@@ -46,9 +48,11 @@ SECTIONS = {
     "idle_gpu_suspected": ("GPUs that look idle from the bill", "Not measured, only suspected: GPU endpoints and "
                            "notebooks billed every hour of the week, and other GPU machines billed through every night "
                            "and weekend with no training attributed to them."),
-    "savings_opportunities": ("Opportunities this week", "What each change would have saved this week, and per month if it "
-                              "keeps recurring. Each GPU hour is counted once, under its best option, so the savings "
-                              "add up."),
+    "savings_opportunities": ("Opportunities this week", "What each change would have saved this week. A monthly "
+                              "run-rate is shown only for work seen in at least 3 of the last 4 weeks, never for a "
+                              "one-off. Each dollar is counted once, under its best option (stop idle machines first, "
+                              "then scale endpoints, right-size, move to spot, and commit for the rest), so the "
+                              "week's savings add up."),
 }
 
 COLUMNS = {
@@ -56,7 +60,7 @@ COLUMNS = {
     "team": "Team", "kind": "What to do", "idle_hours": "Idle hours", "idle_share": "Idle share",
     "wasted_cost": "Cost of idle hours", "BilledCost": "Billed", "EffectiveCost": "Cost",
     "off_hours_cost": "Night and weekend cost", "weekly_savings": "Saving this week",
-    "monthly_savings": "Saving per month", "confidence": "Confidence", "explanation": "Why",
+    "monthly_savings": "Monthly run-rate (recurring)", "confidence": "Confidence", "explanation": "Why",
     "suspected_rule": "Why flagged", "mean_gpu_utilization": "GPU utilisation",
 }
 

@@ -166,9 +166,18 @@ sized as (
         sum(spend)                                                          as on_demand_spend,
         sum(least(spend, covered_level))                                    as covered_spend,
         sum(greatest(spend - covered_level, 0))                             as uncovered_spend,
-        count(*) filter (where spend >= covered_level) / history_hours      as share_of_hours_covered
+        count(*) filter (where spend >= covered_level) / history_hours      as share_of_hours_covered,
+        -- the bill's last ISO week, hour by hour: what the commitment would have saved in it (an hour
+        -- below the covered level still pays the whole commitment), and on what spend
+        sum(least(spend, covered_level) - covered_level * (1 - discount))
+            filter (where hour >= last_week_start)                          as last_week_net_savings,
+        sum(spend) filter (where hour >= last_week_start)                   as last_week_on_demand_spend,
+        -- how many of the last 4 ISO weeks up to it had such spend at all: recurring usage or not
+        count(distinct date_trunc('week', hour))
+            filter (where spend > 0 and hour >= last_week_start - interval 21 day) as recurring_weeks
     from ranked
     join levels using (plan, term_months, lookback_days)
+    cross join (select date_trunc('week', last_hour) as last_week_start from bill) as last_week
     group by plan, provider, term_months, lookback_days, discount, history_hours, covered_level
 
 ),
@@ -201,6 +210,10 @@ select
     if(no_recommendation is null,
        cast((on_demand_spend - history_hours * commitment - uncovered_spend) / history_hours * 730 as decimal(38, 10)),
        0)                                                                   as monthly_savings,
+    if(no_recommendation is null, cast(last_week_net_savings as decimal(38, 10)), 0)
+                                                                            as last_week_savings,
+    coalesce(last_week_on_demand_spend, 0)                                  as last_week_on_demand_spend,
+    recurring_weeks,
     if(no_recommendation is null, covered_spend * (1 - discount) / (commitment * history_hours), null)
                                                                             as expected_utilisation,
     if(no_recommendation is null, term_months * commitment * history_hours / covered_spend, null)

@@ -1,6 +1,6 @@
 -- Interruptible GPU work (training jobs, batch; endpoints when [savings] interruptible_endpoints)
 -- that ran on demand, per ISO week, workload and instance type, priced at spot: savings = hours x
--- (on-demand rate - spot rate). The on-demand rate is the bill's own public rate where it has one,
+-- (on-demand rate - spot rate), at most what the hours cost. The on-demand rate is the bill's own public rate where it has one,
 -- else the price table's. Idle hours are left to idle_gpu (int_savings_levers). GCP: the GPU SKU's
 -- GPU hours at its Preemptible price (cores and memory are other SKUs, not counted).
 with usage as (
@@ -93,5 +93,6 @@ weekly as (
 
 select
     *,
-    cast(on_demand_hours * (on_demand_rate - spot_rate) as decimal(38, 10)) as spot_savings
+    -- never more than the hours cost: a list rate above what the bill charged cannot save more
+    cast(least(on_demand_hours * (on_demand_rate - spot_rate), on_demand_cost) as decimal(38, 10)) as spot_savings
 from weekly
