@@ -63,12 +63,10 @@ def export_focus_datasets(
         raise FinopsError(f"{out_dir}: directory {out_dir.parent} does not exist")
     if out_dir.exists() and not out_dir.is_dir():
         raise FinopsError(f"{out_dir}: is a file; FOCUS 1.4 is written as a directory of datasets (or pass --dataset)")
-    invoiced = _has_invoices(con)
+    present = _datasets_with_rows(con)
     out_dir.mkdir(exist_ok=True)
     written = {}
-    for dataset in DATASETS:
-        if dataset in INVOICE_DATASETS and not invoiced:
-            continue
+    for dataset in present:
         written[dataset] = export_focus(con, out_dir / f"{dataset}.{fmt}", fmt=fmt, version="1.4", dataset=dataset)
     return written
 
@@ -93,11 +91,19 @@ def _format(out: Path, fmt: str | None) -> str:
     return fmt
 
 
-def _has_invoices(con: duckdb.DuckDBPyConnection) -> bool:
+def _datasets_with_rows(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The 1.4 datasets the warehouse has rows for, in file order (a dataset without rows is not written)."""
     try:
-        return con.execute("select exists (select 1 from costs where InvoiceId is not null)").fetchone()[0]
+        invoiced, committed = con.execute(
+            "select exists (select 1 from costs where InvoiceId is not null), "
+            "exists (select 1 from contract_commitments)"
+        ).fetchone()
     except duckdb.CatalogException:
         raise _no_costs() from None
+    return [
+        d for d in DATASETS
+        if not (d in INVOICE_DATASETS and not invoiced) and not (d == "contract-commitment" and not committed)
+    ]
 
 
 def _dataset_query(con: duckdb.DuckDBPyConnection, version: str, dataset: str, fmt: str) -> str:
@@ -157,9 +163,12 @@ def _write(con: duckdb.DuckDBPyConnection, query: str, out: Path, fmt: str) -> i
 
 
 def _export_expr(name: str, typ: str, fill: str | None = None) -> str:
+    """One exported column: ``fill`` (a version's rule for the column) or the column itself, with
+    MAPs as JSON text and timestamps as UTC instants."""
     col = sql_identifier(name)
+    value = f"({fill})" if fill else col
     if typ.startswith("MAP"):
-        return f"case when cardinality({col}) > 0 then cast(to_json({col}) as varchar) end as {col}"
+        return f"case when cardinality({value}) > 0 then cast(to_json({value}) as varchar) end as {col}"
     if typ == "TIMESTAMP":
-        return f"cast({col} as timestamptz) as {col}"
-    return f"{fill} as {col}" if fill else col
+        return f"cast({value} as timestamptz) as {col}"
+    return f"{value} as {col}" if fill else col

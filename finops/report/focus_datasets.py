@@ -33,14 +33,33 @@ def cost_and_usage_columns(version: str) -> dict[str, str]:
 
 
 def cost_and_usage_fill(version: str) -> dict[str, str]:
-    """1.4 makes these Cost and Usage columns non-null; where a source left one empty, the value it
-    stands for: the pricing currency is the billing currency unless a source says otherwise."""
+    """Columns 1.4 requires where a source left them empty, and the value each stands for.
+
+    The pricing currency is the billing currency unless a source says otherwise. A row with a price
+    id has a list and a contracted unit price (1.4 requires both there): the source's, else the
+    list price where nothing was discounted, else the cost per priced unit, rounded to 20 decimal
+    places so that price times quantity gives back the cost within FOCUS's tolerance. A row with no
+    priced quantity (a credit, a fee) has no unit price to name, so it carries no price id.
+    """
     if version != "1.4":
         return {}
+    priced = "(SkuPriceId is not null and coalesce(PricingQuantity, 0) <> 0)"
     return {
+        "ContractedUnitPrice": (
+            f"case when ContractedUnitPrice is null and {priced} then coalesce("
+            "case when ContractedCost = ListCost then ListUnitPrice end, "
+            f"{_per_unit('ContractedCost')}) else ContractedUnitPrice end"
+        ),
+        "ListUnitPrice": f"case when ListUnitPrice is null and {priced} then {_per_unit('ListCost')} else ListUnitPrice end",
         "PricingCurrency": "coalesce(PricingCurrency, BillingCurrency)",
         "PricingCurrencyEffectiveCost": "coalesce(PricingCurrencyEffectiveCost, EffectiveCost)",
+        "SkuPriceDetails": f"case when {priced} or ListUnitPrice is not null then SkuPriceDetails end",
+        "SkuPriceId": f"case when {priced} or ListUnitPrice is not null then SkuPriceId end",
     }
+
+
+def _per_unit(cost: str) -> str:
+    return f"cast({cost} / PricingQuantity as decimal(38, 20))"
 
 
 CONTRACT_COMMITMENT_SQL = """
@@ -101,6 +120,7 @@ select
     ContractCommitmentCost,
     cast(least(term_start, first_loaded) as timestamptz)                       as ContractCommitmentCreated,
     ContractCommitmentDescription,
+    cast(null as decimal(38, 10))                                              as ContractCommitmentDiscountPercentage,
     case
         when term_months > 0 and term_months % 12 = 0
             then (term_months // 12) || case when term_months = 12 then ' Year' else ' Years' end
