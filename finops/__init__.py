@@ -28,7 +28,7 @@ from finops.connectors.registry import SOURCE_KINDS
 from finops.errors import FinopsError, UsageError
 from finops.models.builder import build
 from finops.models.data_tests import run_tests
-from finops.report.export import export_focus
+from finops.report.export import export_focus, export_focus_datasets
 from finops.savings.estimate import estimate_inference, estimate_labeling, estimate_training
 from finops.warehouse.connection import connect, transaction
 from finops.warehouse.status import status
@@ -45,6 +45,7 @@ __all__ = [
     "estimate_labeling",
     "estimate_training",
     "export_focus",
+    "export_focus_datasets",
     "ingest",
     "ingest_aws",
     "ingest_focus",

@@ -83,8 +83,14 @@ def _query_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, metavar="FILE", help="file to write")
-    p.add_argument("--format", choices=("parquet", "csv"), help="default: from the file suffix")
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="file to write; for --focus-version 1.4 without --dataset, a directory that gets one file per dataset")
+    p.add_argument("--format", choices=("parquet", "csv"), help="default: from the file suffix (parquet for a directory)")
+    p.add_argument("--focus-version", choices=("1.2", "1.3", "1.4"), default="1.2",
+                   help="FOCUS version to write (default 1.2: the FinOps Foundation's validator checks 1.2 offline, "
+                   "1.4 only a third-party lint does)")
+    p.add_argument("--dataset", choices=("cost-and-usage", "contract-commitment", "billing-period", "invoice-detail"),
+                   help="1.4: write only this dataset, to the file --out")
 
 
 def _out_argument(p: argparse.ArgumentParser) -> None:
@@ -161,7 +167,7 @@ COMMANDS = (
             'finops query "select ServiceName, sum(EffectiveCost) from costs group by 1 order by 2 desc"\n'
             '  finops query "select * from workload_costs where week = \'2026-W44\'" --format parquet --out w44.parquet\n'
             "  finops query --list", read.query, _query_arguments),
-    Command(("export", "focus"), "Write costs as a FOCUS 1.2 file (Parquet, or CSV when --out ends in .csv).",
+    Command(("export", "focus"), "Write costs as a FOCUS 1.2, 1.3 or 1.4 file (Parquet, or CSV when --out ends in .csv); 1.4 as its datasets.",
             "finops export focus --out focus.parquet", read.export_focus, _export_arguments),
     Command(("status",), "Show what is loaded: one line per billing period, with its source total and reconciliation.",
             "finops status\n  finops --db /srv/finops/finops.duckdb status", read.status),

@@ -125,11 +125,19 @@ def schema(ctx: Context) -> int:
 
 
 def export_focus(ctx: Context) -> int:
+    """FOCUS 1.4 without --dataset is a directory of dataset files; everything else one file."""
     from finops.report.export import export_focus as write_focus
+    from finops.report.export import export_focus_datasets
 
+    args = ctx.args
     with ctx.connect(read_only=True) as con:
-        rows = write_focus(con, ctx.args.out, fmt=ctx.args.format)
-    ctx.out.say(f"wrote {rows:,} rows to {ctx.args.out}")
+        if args.focus_version == "1.4" and args.dataset is None:
+            fmt = args.format or "parquet"
+            for dataset, rows in export_focus_datasets(con, args.out, fmt=fmt).items():
+                ctx.out.say(f"wrote {rows:,} rows to {Path(args.out) / f'{dataset}.{fmt}'}")
+            return 0
+        rows = write_focus(con, args.out, fmt=args.format, version=args.focus_version, dataset=args.dataset or "cost-and-usage")
+    ctx.out.say(f"wrote {rows:,} rows to {args.out}")
     return 0
 
 

@@ -29,7 +29,7 @@ select
     BilledCost,
     BillingAccountId,
     BillingAccountName,
-    BillingAccountType,
+    coalesce(BillingAccountType, 'Billing Account') as BillingAccountType,  -- before FOCUS 1.2 files had no type
     BillingCurrency,
     BillingPeriodEnd,
     BillingPeriodStart,
@@ -78,7 +78,7 @@ select
     ResourceType,
     ServiceCategory,
     ServiceName,
-    ServiceSubcategory,
+    coalesce(ServiceSubcategory, 'Other (' || ServiceCategory || ')') as ServiceSubcategory,  -- FOCUS 1.0 had none
     SkuId,
     SkuMeter,
     SkuPriceDetails,
