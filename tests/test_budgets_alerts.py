@@ -92,6 +92,9 @@ def test_refresh_never_sends_a_week_the_data_does_not_cover(run, db, tmp_path, m
     assert message["Subject"] == "ML cloud cost W46: $190 (-71 % WoW) (preliminary) - over budget: total - budget at risk: ml-platform"
     html = message.get_body(("html",)).get_content()
     assert "Preliminary: the loaded data does not reach the end of this week yet" in html
+    text = message.get_body(("plain",)).get_content()  # the text part carries the budget figures too
+    assert "Budgets (2026-11, data through 2026-11-10)" in text
+    assert "$950.00 of $1,000.00, forecast $2,850.00: at risk" in text
     code, _, _ = run("refresh", "--as-of", "2026-11-18")  # sent: no second copy, and nothing held back any more
     assert code == 0 and len(received) == 1
 
