@@ -148,9 +148,8 @@ def _write(con: duckdb.DuckDBPyConnection, query: str, out: Path, fmt: str) -> i
     tmp = out.with_name(f".{out.name}.partial")
     options = "format parquet, compression zstd, use_tmp_file false" if fmt == "parquet" else "format csv, header true, use_tmp_file false"
     try:
-        (rows,) = con.execute(f"select count(*) from ({query})").fetchone()
         tmp.touch()  # a read-only directory fails here as an OSError, which storage_error knows
-        con.execute(f"copy ({query}) to {sql_literal(str(tmp))} ({options})")
+        (rows,) = con.execute(f"copy ({query}) to {sql_literal(str(tmp))} ({options})").fetchone()  # rows written
         os.replace(tmp, out)
     except duckdb.CatalogException as exc:
         tmp.unlink(missing_ok=True)
