@@ -89,11 +89,11 @@ def land_deliveries(spark: SparkSession, con: duckdb.DuckDBPyConnection, kind: S
             land_one(con, kind, delivery, IngestOptions())
     offset = int(time.time()) - 1
     for landed in LANDING_TABLES:
-        if con.execute(f"select count(*) from {landed.table}").fetchone()[0]:
+        if con.execute(f"select count(*) from {landed.table}").fetchall()[0][0]:
             frame = to_spark(spark, con, landed.table, f"* replace (x_load_id + {offset} as x_load_id)")
             replace_partitions(frame, schema, landed.table, (_column(landed.account), _column(landed.period_start)),
                                iceberg)
-    if con.execute("select count(*) from loads where replaced_by is null").fetchone()[0]:
+    if con.execute("select count(*) from loads where replaced_by is null").fetchall()[0][0]:
         loads = to_spark(spark, con, "loads", f"* replace (load_id + {offset} as load_id)", "replaced_by is null")
         replace_partitions(loads, schema, "loads", LOADS_PARTITION_COLUMNS, iceberg)
 
