@@ -110,6 +110,11 @@ def spark_cluster(tmp_path_factory) -> Iterator[str]:
     try:
         yield cluster.master_url
     finally:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is not None:  # the builds' session ran on this cluster: later tests start their own
+            session.stop()
         if previous is None:
             os.environ.pop("SPARK_LOCAL_IP", None)
         else:
