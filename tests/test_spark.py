@@ -80,7 +80,7 @@ def test_a_restated_month_replaces_its_billing_period_as_duckdb_does(spark, tmp_
 
 
 def test_a_path_without_cur_parquet_is_one_line(spark, tmp_path):
-    with pytest.raises(FinopsError, match="no CUR Parquet files readable here"):
+    with pytest.raises(FinopsError, match="nothing: no such file or directory"):  # as `finops ingest` says
         engine.build(spark, "empty", source=str(tmp_path / "nothing"), targets=["costs"])
 
 

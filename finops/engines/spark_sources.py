@@ -41,10 +41,9 @@ LANDING_TABLES = (AWS_CUR, FOCUS, FOCUS_CONTRACT_COMMITMENTS, GCP_EXPORT)
 GCP_ONLY_SUFFIXES = tuple(s for s in GCP_SUFFIXES if s != ".parquet")  # JSON and Avro: never an AWS bill
 
 
-def source_kind_for(source: str) -> SourceKind:
+def source_kind_for(location: str) -> SourceKind:
     """The kind `finops ingest` would be told for ``source``: GCP for JSON or Avro files or Parquet
     with the export's columns, FOCUS for FOCUS files without a CUR manifest, AWS otherwise."""
-    location = "s3://" + source.split("://", 1)[1] if source.startswith("s3a://") else source
     with open_source(location) as listed:
         names = [f.name.lower() for f in listed.files]
         if any(name.endswith("manifest.json") for name in names):
@@ -70,8 +69,8 @@ def source_kind_for(source: str) -> SourceKind:
 
 def land_on_driver(spark: SparkSession, source: str, schema: str, iceberg: Target | None) -> None:
     """Land ``source`` with the connectors of `finops ingest` on the driver, then into Spark's tables."""
-    kind = source_kind_for(source)
-    location = "s3://" + source.split("://", 1)[1] if source.startswith("s3a://") else source
+    location = "s3://" + source.split("://", 1)[1] if source.startswith("s3a://") else source  # boto3's spelling
+    kind = source_kind_for(location)
     with tempfile.TemporaryDirectory(prefix="finops-landing-") as scratch, \
             connect(Path(scratch) / "landing.duckdb") as con, \
             kind.discover(location, IngestOptions()) as deliveries:
