@@ -25,8 +25,9 @@ VARYING = ("last_loaded_at", "loaded_at", "built_at")  # when it ran, not what i
 
 def rounded(rows: list[tuple]) -> list[tuple]:
     """Money to the cent, shares to four places (two engines' doubles differ in the last bits)."""
-    return sorted(tuple(v.quantize(CENT) if isinstance(v, Decimal) else round(v, 4) if isinstance(v, float) else v
-                        for v in row) for row in rows)
+    cells = [tuple(v.quantize(CENT) if isinstance(v, Decimal) else round(v, 4) if isinstance(v, float) else v
+                   for v in row) for row in rows]
+    return sorted(cells, key=repr)  # repr: rows with nulls sort too
 
 
 def marts(db: Path) -> dict[str, list[tuple]]:
