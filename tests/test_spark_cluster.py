@@ -20,7 +20,7 @@ from tests.spark_cluster import spark_cluster  # noqa: F401  (the fixture)
 ROWS = 2000  # a few thousand line items: the cluster test stays around two minutes
 CENT = Decimal("0.01")
 MARTS = sorted(m.name for m in load_models() if m.layer == "marts")
-VARYING = ("last_loaded_at", "loaded_at", "built_at")  # when it ran, not what it holds
+VARYING = ("last_loaded_at", "loaded_at", "built_at", "x_load_id", "load_id", "x_source_file")  # when and how it ran
 
 
 def rounded(rows: list[tuple]) -> list[tuple]:
