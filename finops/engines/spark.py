@@ -40,8 +40,11 @@ if TYPE_CHECKING:
 LOADS_PARTITION_COLUMNS = ("provider", "billing_account_id", "billing_period_start")  # one row per period
 
 
-# what the models' meaning rests on: UTC timestamps as DuckDB's, a landing replaces only its periods
-REQUIRED_CONF = {"spark.sql.session.timeZone": "UTC", "spark.sql.sources.partitionOverwriteMode": "dynamic"}
+# what the models' meaning rests on: UTC timestamps as DuckDB's, a landing replaces only its periods,
+# and decimal sums keep DuckDB's ten decimals (by default Spark rounds DECIMAL(38, 10) + DECIMAL(38, 10)
+# to nine, so sub-cent amounts drift and a share on a rounding boundary flips in its last place)
+REQUIRED_CONF = {"spark.sql.session.timeZone": "UTC", "spark.sql.sources.partitionOverwriteMode": "dynamic",
+                 "spark.sql.decimalOperations.allowPrecisionLoss": "false"}
 
 
 def session(master: str = "local[2]", warehouse_dir: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
@@ -283,15 +286,17 @@ def build(
 
 
 def typed(frame: DataFrame, columns: dict[str, str]) -> DataFrame:
-    """A table's numbers cast to the types DuckDB gives them (``columns``): Spark's decimal arithmetic
-    keeps fewer decimals (DECIMAL(38, 9) for DuckDB's (38, 10)) and its ratios of decimals stay
-    DECIMAL where DuckDB's are DOUBLE. Only numbers: Spark has no HUGEINT, and the rest agree."""
+    """A table's numbers cast to the types DuckDB gives them (``columns``), its columns in DuckDB's
+    order: Spark's ratios of decimals stay DECIMAL where DuckDB's are DOUBLE, and Spark puts the keys
+    of a join USING (...) first where DuckDB keeps ``select left.*`` in the left table's order. Only
+    numbers: Spark has no HUGEINT, and the rest agree."""
     from pyspark.sql.functions import col
 
     numbers = {name: spark_type(typ) for name, typ in columns.items() if typ.startswith(("DECIMAL", "DOUBLE"))}
+    order = [name for name in columns if name in frame.columns] + [n for n in frame.columns if n not in columns]
     return frame.select(*[
         col(f"`{name}`").cast(numbers[name]).alias(name) if name in numbers else col(f"`{name}`")
-        for name in frame.columns
+        for name in order
     ])
 
 
