@@ -48,7 +48,7 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINES, default="duckdb",
                    help="where to build (default: duckdb, the warehouse file); see docs/scale-out.md")
     p.add_argument("--source", metavar="PATH|TABLE",
-                   help="spark: CUR or GCP billing export Parquet to land first (path or s3a://); bigquery: the billing export table, read in place")
+                   help="spark: a bill to land first, any shape finops ingest reads (path or s3a://); bigquery: the billing export table, read in place")
     p.add_argument("--spark-master", metavar="URL", default="local[2]", help="spark: the master (default: local[2])")
     p.add_argument("--spark-conf", action="append", metavar="KEY=VALUE",
                    help="spark: any Spark setting, e.g. spark.jars.packages=org.apache.hadoop:hadoop-aws:3.4.1; repeat for more")

@@ -57,7 +57,7 @@ def ingest(
     with ExitStack() as opened, transaction(con):
         for loc in locations:
             for delivery in opened.enter_context(source_kind.discover(loc, settings)):
-                results.append(_land_one(con, source_kind, delivery, settings))
+                results.append(land_one(con, source_kind, delivery, settings))
         if build and any(not r.skipped for r in results):
             if progress:
                 progress("building models")
@@ -93,7 +93,7 @@ def source_kind_named(kind: str) -> SourceKind:
     return SOURCE_KINDS[kind]
 
 
-def _land_one(con: duckdb.DuckDBPyConnection, kind: SourceKind, delivery: Delivery, options: IngestOptions) -> LoadResult:
+def land_one(con: duckdb.DuckDBPyConnection, kind: SourceKind, delivery: Delivery, options: IngestOptions) -> LoadResult:
     """Skip, or fetch, land, check and log one delivery, deleting its downloads once landed."""
     if delivery.delivery_id and not options.force and already_loaded(con, delivery.delivery_id):
         return LoadResult(delivery.label, "", skipped=True)

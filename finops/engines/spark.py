@@ -40,8 +40,11 @@ if TYPE_CHECKING:
 LOADS_PARTITION_COLUMNS = ("provider", "billing_account_id", "billing_period_start")  # one row per period
 
 
-# what the models' meaning rests on: UTC timestamps as DuckDB's, a landing replaces only its periods
-REQUIRED_CONF = {"spark.sql.session.timeZone": "UTC", "spark.sql.sources.partitionOverwriteMode": "dynamic"}
+# what the models' meaning rests on: UTC timestamps as DuckDB's, a landing replaces only its periods,
+# and decimal sums keep DuckDB's ten decimals (by default Spark rounds DECIMAL(38, 10) + DECIMAL(38, 10)
+# to nine, so sub-cent amounts drift and a share on a rounding boundary flips in its last place)
+REQUIRED_CONF = {"spark.sql.session.timeZone": "UTC", "spark.sql.sources.partitionOverwriteMode": "dynamic",
+                 "spark.sql.decimalOperations.allowPrecisionLoss": "false"}
 
 
 def session(master: str = "local[2]", warehouse_dir: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
@@ -100,34 +103,45 @@ def register_tables(spark: SparkSession, schema: str, tables: dict[str, dict[str
 
 
 def land(spark: SparkSession, source: str, schema: str, iceberg: Target | None = None) -> None:
-    """Land every Parquet file under ``source`` (a CUR or a GCP billing export, told apart by its
-    columns), replacing the periods it holds, and log them in ``loads`` as `finops ingest` does."""
+    """Land every delivery under ``source``, replacing the periods it holds, and log them in
+    ``loads`` as `finops ingest` does: CUR and GCP billing export Parquet read by the executors where
+    it lies, any other shape `finops ingest` reads landed by its connectors on the driver
+    (:mod:`finops.engines.spark_sources`)."""
+    from finops.engines.spark_sources import land_on_driver
+
     scheme = source.split("://", 1)[0] if "://" in source else "file"
     if scheme in ("s3", "s3a") and not _has_filesystem(spark, scheme):
         if not spark.sparkContext.master.startswith("local"):
-            raise FinopsError(
-                f"{source}: this Spark has no Hadoop filesystem for {scheme}://; put hadoop-aws on its classpath "
-                f"(spark.jars.packages org.apache.hadoop:hadoop-aws:<its Hadoop version>), as EMR and Dataproc do"
-            )
+            # executors on other machines cannot read the driver's downloads: the rows travel through Spark
+            land_on_driver(spark, source, schema, iceberg)
+            return
         # local mode: the executors share the driver's disk, so fetch the objects as `finops ingest` does
         with open_source("s3://" + source.split("://", 1)[1]) as fetched:
+            if not any(f.name.endswith(".parquet") for f in fetched.files):
+                land_on_driver(spark, source, schema, iceberg)
+                return
             _land_files(spark, str(fetched.local_copy(".parquet")), source, schema, iceberg)
         return
     _land_files(spark, source, source, schema, iceberg)
 
 
 def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceberg: Target | None) -> None:
-    """Land the Parquet files under ``path``, naming them ``source`` (where they came from)."""
+    """Land the Parquet files under ``path``, naming them ``source`` (where they came from); any
+    other shape (CSV, JSON, Avro, FOCUS files) on the driver."""
+    from finops.engines.spark_sources import land_on_driver
+
     # mergeSchema: files written before and after a schema change (a GCP export gaining fields, the
     # standard and the detailed export) are read by name, as DuckDB's union_by_name does
     reader = spark.read.options(recursiveFileLookup="true", pathGlobFilter="*.parquet", mergeSchema="true")
     try:
         files = reader.parquet(path)
-    except Exception as exc:
-        raise FinopsError(
-            f"{source}: no CUR Parquet files readable here (nor GCP billing export ones): {_first_message(exc)}"
-        ) from None
+    except Exception:
+        land_on_driver(spark, source, schema, iceberg)  # no Parquet here: the connectors say what there is
+        return
     columns = {field.name: _duckdb_type(field.dataType.simpleString()) for field in files.schema.fields}
+    if "billing_account_id" not in columns and "cost" not in columns and _is_focus(columns):
+        land_on_driver(spark, source, schema, iceberg)
+        return
     load_id = int(time.time())  # no sequence on Spark: the landing time (epoch seconds) is the load id
     if "billing_account_id" in columns or "cost" in columns:  # the export's own top-level fields, no CUR's
         landed, shape, landing = gcp_landing(files, columns, source, load_id)
@@ -142,6 +156,14 @@ def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceber
     log_load(spark, schema, landed, load_id, source, shape, iceberg)
 
 
+def _is_focus(columns: dict[str, str]) -> bool:
+    """Whether Parquet ``columns`` are a FOCUS file's (AWS's FOCUS export or any provider's)."""
+    try:
+        return detect_shape(columns, "") == SHAPE_FOCUS
+    except FinopsError:
+        return False
+
+
 def cur_landing(files: DataFrame, columns: dict[str, str], source: str, load_id: int) -> tuple[LandingTable, str, str]:
     """The landing table, shape and Spark SQL that land the CUR Parquet ``files`` (``columns``: their DuckDB types)."""
     try:
@@ -151,8 +173,6 @@ def cur_landing(files: DataFrame, columns: dict[str, str], source: str, load_id:
             f"{source}: neither a CUR nor a GCP billing export (no line_item_* or lineItem/UnblendedCost columns, "
             f"no billing_account_id or cost)"
         ) from None
-    if shape == SHAPE_FOCUS:
-        raise FinopsError(f"{source}: a FOCUS export; the Spark engine lands CUR 2.0 and legacy CUR Parquet")
     sources = {name: name for name in columns}
     missing = [c for c in REQUIRED_COLUMNS if c not in sources]
     if missing:
@@ -266,15 +286,17 @@ def build(
 
 
 def typed(frame: DataFrame, columns: dict[str, str]) -> DataFrame:
-    """A table's numbers cast to the types DuckDB gives them (``columns``): Spark's decimal arithmetic
-    keeps fewer decimals (DECIMAL(38, 9) for DuckDB's (38, 10)) and its ratios of decimals stay
-    DECIMAL where DuckDB's are DOUBLE. Only numbers: Spark has no HUGEINT, and the rest agree."""
+    """A table's numbers cast to the types DuckDB gives them (``columns``), its columns in DuckDB's
+    order: Spark's ratios of decimals stay DECIMAL where DuckDB's are DOUBLE, and Spark puts the keys
+    of a join USING (...) first where DuckDB keeps ``select left.*`` in the left table's order. Only
+    numbers: Spark has no HUGEINT, and the rest agree."""
     from pyspark.sql.functions import col
 
     numbers = {name: spark_type(typ) for name, typ in columns.items() if typ.startswith(("DECIMAL", "DOUBLE"))}
+    order = [name for name in columns if name in frame.columns] + [n for n in frame.columns if n not in columns]
     return frame.select(*[
         col(f"`{name}`").cast(numbers[name]).alias(name) if name in numbers else col(f"`{name}`")
-        for name in frame.columns
+        for name in order
     ])
 
 
