@@ -84,35 +84,41 @@ def changed(current: dict[str, tuple[str, ...]], logged: dict[str, tuple[str, ..
     return sorted(key for key, evidence in current.items() if logged.get(key) != evidence)
 
 
-def land_changed(spark: SparkSession, source: str, schema: str, iceberg: Target | None, land_files: Lander) -> int:
+def land_changed(spark: SparkSession, source: str, schema: str, iceberg: Target | None, land_files: Lander) -> None:
     """Land (with ``land_files``) the deliveries under ``source`` that changed since the last build
-    and log them; returns how many were landed. Every delivery new: one landing of the whole source."""
+    and log them. Every delivery new (a first build): one landing of the whole source."""
     root = source.rstrip("/")
     current = deliveries(list_files(spark, root))
+    if not current:  # nothing listed: the landing says what is wrong with the path
+        land_files(spark, source, source, schema, iceberg)
+        return
     logged = read_log(spark, schema, root, iceberg)
     todo = changed(current, logged)
     if not todo:
         count = len(current)
         print(f"nothing new under {source}: {count} period{'' if count == 1 else 's'} unchanged", file=sys.stderr)
-        return 0
-    if len(todo) == len(current) or todo == [WHOLE_SOURCE]:
+        return
+    if len(todo) == len(current):
         land_files(spark, source, source, schema, iceberg)
     else:
         for key in todo:  # each replaces its own periods; the unchanged ones are not read
             land_files(spark, f"{root}/{key}", source, schema, iceberg)
     write_log(spark, schema, root, {**logged, **{key: current[key] for key in todo}}, iceberg)
-    return len(todo)
 
 
 def list_files(spark: SparkSession, root: str) -> list[File]:
     """Every file under ``root``, through Spark's Hadoop file systems (local, s3a://, gs://), with
-    paths relative to it; hidden files (``_SUCCESS``, ``.crc``) are skipped, as Spark's readers do."""
+    paths relative to it (none when it does not exist); hidden files (``_SUCCESS``, ``.crc``) are
+    skipped, as Spark's readers do."""
     context = spark.sparkContext
     hadoop = context._jvm.org.apache.hadoop.fs
     path = hadoop.Path(root)
     filesystem = path.getFileSystem(context._jsc.hadoopConfiguration())
     prefix = filesystem.makeQualified(path).toString().rstrip("/") + "/"
-    listing = filesystem.listFiles(path, True)
+    try:
+        listing = filesystem.listFiles(path, True)
+    except Exception:  # a missing path: no files, and the landing's own one-line error
+        return []
     files = []
     while listing.hasNext():
         status = listing.next()
