@@ -17,7 +17,9 @@ command line.
 
 from __future__ import annotations
 
+import random
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from pyiceberg.table import Table
     from pyspark.sql import DataFrame, SparkSession
 
+COMMIT_RETRIES = 6  # attempts after the first when another writer committed in between
+BACKOFF_SECONDS = 0.2  # the first wait; doubled each retry, with jitter so two writers drift apart
 BUILD_PROPERTY = "finops.build-id"  # in every snapshot's summary: which `finops build` committed it
 PARTITION_DIRECTORY = "partition"  # a landing table's directory per partition, so that each file holds one
 
@@ -93,7 +97,7 @@ def write_table(target: Target, name: str, frame: DataFrame, partition_columns: 
         keyed.write.partitionBy(PARTITION_DIRECTORY).parquet(directory)
     else:
         frame.write.parquet(directory)
-    _commit(table, target, _written(frame, table, target.build_id), whole=not partition_columns)
+    commit_files(table, target, _written(frame, table, target.build_id), whole=not partition_columns)
     return directory
 
 
@@ -117,7 +121,7 @@ def _table(target: Target, name: str, frame: DataFrame, partition_columns: tuple
     """The table, created with the frame's columns (and identity partitions) if absent; columns a
     changed model adds are added to it."""
     import pyarrow as pa
-    from pyiceberg.exceptions import NoSuchTableError
+    from pyiceberg.exceptions import NoSuchTableError, TableAlreadyExistsError
     from pyspark.sql.pandas.types import to_arrow_schema
 
     # every column optional: Spark's nullability follows the plan, and a rebuild may differ
@@ -126,12 +130,15 @@ def _table(target: Target, name: str, frame: DataFrame, partition_columns: tuple
     try:
         table = target.catalog.load_table(identifier)
     except NoSuchTableError:
-        table = target.catalog.create_table(identifier, schema=schema)
-        if partition_columns:
-            with table.update_spec() as spec:
-                for column in partition_columns:
-                    spec.add_identity(column)
-        return table
+        try:  # table and partitioning in one commit, so a concurrent build never sees it unpartitioned
+            with target.catalog.create_table_transaction(identifier, schema=schema) as tx:
+                if partition_columns:
+                    with tx.update_spec() as spec:
+                        for column in partition_columns:
+                            spec.add_identity(column)
+        except TableAlreadyExistsError:
+            pass  # another build created it a moment ago: use theirs
+        return target.catalog.load_table(identifier)
     try:
         with table.update_schema() as update:
             update.union_by_name(schema)
@@ -154,7 +161,33 @@ def _written(frame: DataFrame, table: Table, build_id: str) -> list[str]:
     return sorted(f"{directory}/{path.split(f'/{build_id}/', 1)[1]}" for path in written)
 
 
-def _commit(table: Table, target: Target, files: list[str], *, whole: bool = True) -> None:
+def commit_files(table: Table, target: Target, files: list[str], *, whole: bool = True, retries: int = COMMIT_RETRIES) -> None:
+    """Commit ``files`` as one snapshot, retried when another writer committed first.
+
+    Iceberg commits are optimistic: a commit based on a snapshot that is no longer current fails.
+    pyiceberg's own retry of it re-applies the same deletes, which its serializable check then
+    refuses (ValidationException: the other writer added files). So each retry here waits
+    (exponential backoff with jitter), reloads the table and plans the deletes again against the
+    catalog's current snapshot: a concurrent build's partitions are kept, only this build's are
+    replaced, and a mart ends with one copy. After the last retry the build stops with one line."""
+    from pyiceberg.exceptions import CommitFailedException, ValidationException
+
+    for attempt in range(retries + 1):
+        try:
+            _commit_once(table, target, files, whole=whole)
+            return
+        except (CommitFailedException, ValidationException):
+            if attempt == retries:
+                break
+            time.sleep(BACKOFF_SECONDS * 2**attempt * (0.5 + random.random()))
+            table.refresh()
+    raise FinopsError(
+        f"iceberg table {target.namespace}.{table.name()[-1]}: commit conflict after {retries} retries; "
+        f"another build is writing"
+    )
+
+
+def _commit_once(table: Table, target: Target, files: list[str], *, whole: bool) -> None:
     """One snapshot that adds ``files`` and deletes the files they replace: every file the table
     held (``whole``, a mart), or those of the partitions the new files hold (a landing table)."""
     from pyiceberg.io.pyarrow import parquet_file_to_data_file

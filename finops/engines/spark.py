@@ -28,6 +28,7 @@ from finops.connectors.sources import open_source
 from finops.engines.compile import compile_model, compile_sql, is_table, select_models
 from finops.engines.iceberg import Target, current_files, spark_path, write_table
 from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
+from finops.engines.landing_log import land_changed
 from finops.errors import FinopsError
 from finops.models.project import Model
 from finops.warehouse.columns.cur import REQUIRED_COLUMNS
@@ -122,7 +123,7 @@ def land(spark: SparkSession, source: str, schema: str, iceberg: Target | None =
                 return
             _land_files(spark, str(fetched.local_copy(".parquet")), source, schema, iceberg)
         return
-    _land_files(spark, source, source, schema, iceberg)
+    land_changed(spark, source, schema, iceberg, _land_files)  # only the periods whose delivery changed
 
 
 def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceberg: Target | None) -> None:
