@@ -18,8 +18,11 @@ from pathlib import Path
 CACHE = Path(__file__).resolve().parent / ".cache"
 BILLS = CACHE / "bills"
 
-SHAPES = ("cur2", "legacy", "gcp", "gcp-jsonl")
-DATA_SUFFIXES = {"cur2": ".parquet", "legacy": ".csv.gz", "gcp": ".parquet", "gcp-jsonl": ".json.gz"}
+SHAPES = ("cur2", "legacy", "gcp", "gcp-jsonl", "cur2-resources")
+DATA_SUFFIXES = {"cur2": ".parquet", "legacy": ".csv.gz", "gcp": ".parquet", "gcp-jsonl": ".json.gz",
+                 "cur2-resources": ".parquet"}
+ROWS_PER_RESOURCE = 5
+"""cur2-resources: the CUR 2.0 bill's rows spread over a fifth as many resources (200,000 at 1M)."""
 PERIOD = "2026-10"
 YEAR = ["2025-11", "2025-12"] + [f"2026-{m:02d}" for m in range(1, 11)]  # twelve months up to PERIOD
 RESTATED = "2026-09"  # AWS restates a closed month; here the one before the latest
@@ -94,7 +97,9 @@ def peer_input(legacy: Path) -> Path:
 def _write(shape: str, root: Path, period: str, rows: int, seed: int) -> None:
     from finops.demo import generate
 
-    if shape == "cur2":
+    if shape == "cur2-resources":
+        _spread_resources(month("cur2", rows, seed, period), root, max(1, rows // ROWS_PER_RESOURCE))
+    elif shape == "cur2":
         generate.write_cur2(root, period, rows=rows, seed=seed)
     elif shape == "legacy":
         generate.write_legacy_cur(root, period, rows=rows, seed=seed)
@@ -119,3 +124,39 @@ def _cached(root: Path, write: Callable[[], object]) -> Path:
         write()
         (root / ".complete").write_text(f"generated in {time.perf_counter() - started:.1f}s\n")
     return root
+
+
+def _spread_resources(bill: Path, root: Path, resources: int) -> None:
+    """The same CUR 2.0 rows and costs over about ``resources`` resources: each resource's month is
+    cut into k contiguous spans, each a resource of its own (as short-lived jobs and instances are),
+    with k the smallest giving at least ``resources``. Only line_item_resource_id changes."""
+    import duckdb
+
+    con = duckdb.connect()
+    files = [str(p) for p in data_files(bill, "cur2")]
+    con.execute(f"create view bill as select * from read_parquet({files!r})")
+
+    def spread(k: int) -> str:
+        hour = "epoch(line_item_usage_start_date - date_trunc('month', line_item_usage_start_date)) / 3600"
+        return (f"case when nullif(line_item_resource_id, '') is null then line_item_resource_id "
+                f"else line_item_resource_id || '-' || cast(floor({hour} * {k} / 744) as bigint) end")
+
+    def count(k: int) -> int:
+        return con.execute(f"select count(distinct {spread(k)}) from bill").fetchone()[0]
+
+    low, high = 1, 1
+    while count(high) < resources and high < 744:
+        low, high = high, min(high * 2, 744)
+    while low < high:  # the smallest k with count(k) >= resources
+        mid = (low + high) // 2
+        low, high = (mid + 1, high) if count(mid) < resources else (low, mid)
+    for path in bill.rglob("*"):
+        if path.is_file() and path.name != ".complete":
+            target = root / path.relative_to(bill)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.name.endswith(".parquet"):
+                con.execute(f"copy (select * replace ({spread(high)} as line_item_resource_id) "
+                            f"from read_parquet('{path}')) to '{target}' (format parquet, compression snappy)")
+            else:
+                shutil.copyfile(path, target)
+    con.close()

@@ -28,8 +28,9 @@ def raw(files: list[str], db: str) -> dict:
 def ingest(provider: str, source: str, db: str) -> dict:
     """Ingest without building, then build, in one process: both times, and what the bill holds."""
     import finops
+    from finops.config import load_config
 
-    con = finops.connect(db)
+    con = finops.connect(db, settings=load_config().duckdb)  # [duckdb] of $FINOPS_CONFIG, as the CLI reads it
     started = time.perf_counter()
     load = finops.ingest_gcp if provider == "gcp" else finops.ingest_aws
     line_items = sum(r.rows for r in load(con, source, build=False))

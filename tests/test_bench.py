@@ -29,8 +29,9 @@ def test_bench_smoke_run_prints_every_measurement_and_the_targets():
                  "refresh of restated 2026-09 | cur2"):
         assert f"| 2,000 | {step}" in table, step
     assert "x raw; " in table and "x one month alone; its billed cost x1.020 |" in table
-    for target in ("within 3x of DuckDB's raw load", "peak RSS < 4 GiB", "no-op refresh < 1 s",
-                   "weekly report < 2 s", "faster than focus-converter"):
+    for target in ("within 2.5x of DuckDB's raw load", "under a 3GB cap", "peak RSS < 3 GiB", "no-op refresh < 0.5 s",
+                   "weekly report < 2 s", "faster than focus-converter", "over 200,000 resources",
+                   "within 1.5x of loading it alone"):
         assert target in table.split("Targets")[1], target
 
 

@@ -38,8 +38,8 @@ class DuckDBSettings:
     """Applied to every connection: a memory cap (e.g. "4GB") so a big bill spills to disk instead
     of the process being killed, and a thread count so a shared host keeps some cores free.
 
-    No cap by default (DuckDB's own: 80 % of RAM): a 3GB cap kept a 10M-line CUR 2.0 month under
-    3.2 GiB, but landing a 10M-line legacy CSV CUR then ran out of memory (bench/README.md)."""
+    None: $FINOPS_MEMORY_LIMIT, else 2GB (finops/warehouse/connection.py), since DuckDB's own 80 % of
+    RAM let a 10M-line month reach 6.2 GiB (bench/README.md)."""
 
     memory_limit: str | None = None
     threads: int | None = None

@@ -18,7 +18,7 @@ import duckdb
 from finops.connectors import focus as focus_connector
 from finops.connectors.contents import check_claims
 from finops.connectors.loose import DATA_SUFFIXES, fingerprint, loose_deliveries
-from finops.connectors.readers import describe, diagnose, file_set, find_bad_value, original_headers
+from finops.connectors.readers import FileSet, describe, diagnose, file_set, find_bad_value, original_headers
 from finops.connectors.registry import Delivery, IngestOptions, Landed, SourceKind, register
 from finops.connectors.sources import Source, SourceFile, open_source
 from finops.connectors.validation import check_landed, check_types
@@ -199,19 +199,31 @@ def land(con: duckdb.DuckDBPyConnection, delivery: Delivery, paths: list[Path], 
     check_types(con, files, {
         sources[c]: (typ, headers.get(sources[c], sources[c]), c in ACCOUNT_COLUMNS) for c, typ in CUR_COLUMNS.items() if c in sources
     })
-    select = cur_select_list(columns, sources, headers)
     load_id = next_load_id(con)
     try:
-        con.execute(
-            f"insert into raw_aws_cur by name select {select}, {load_id} as x_load_id, "
-            f"filename as x_source_file from {files.reader()}"
-        )
+        for part in _parts(files):
+            part_columns = columns if part is files else describe(con, part)
+            part_sources = {snake_case(name): name for name in part_columns}
+            select = cur_select_list(part_columns, part_sources, headers if part is files else original_headers(part))
+            con.execute(
+                f"insert into raw_aws_cur by name select {select}, {load_id} as x_load_id, "
+                f"filename as x_source_file from {part.reader()}"
+            )
     except duckdb.ConversionException as exc:
         casts = {sources[c]: (typ, sources[c]) for c, typ in CUR_COLUMNS.items() if c in sources and typ != "VARCHAR"}
         raise (find_bad_value(files, casts) or FinopsError(f"{files.label()}: {exc}")) from None
     except duckdb.Error as exc:
         raise diagnose(files, exc) from None
     return Landed(shape, AWS_CUR, [(load_id, delivery.delivery_id)], files)
+
+
+def _parts(files: FileSet) -> list[FileSet]:
+    """The file sets to insert one after another: a CSV delivery file by file, so memory stays flat
+    (DuckDB's CSV reader holds a wide legacy CUR's files together beyond what it can spill: a 10M-line
+    one ran out of memory under a 3 GB cap); Parquet, which DuckDB streams, in one statement."""
+    if files.fmt != "csv" or len(files.paths) == 1:
+        return [files]
+    return [FileSet((path,), (uri,), files.fmt) for path, uri in zip(files.paths, files.uris)]
 
 
 def check(con: duckdb.DuckDBPyConnection, delivery: Delivery, landed: Landed) -> None:

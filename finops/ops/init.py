@@ -43,7 +43,7 @@ report_dir = "reports"
 
 [duckdb]
 # Cap DuckDB's memory (it spills to disk beyond it) and its threads on a shared host.
-# memory_limit = "4GB"   # default: DuckDB's own, 80 % of RAM
+# memory_limit = "4GB"   # default: $FINOPS_MEMORY_LIMIT, else 2GB (80 % of RAM if less)
 # threads = 4
 
 [attribution]
