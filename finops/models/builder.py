@@ -70,7 +70,7 @@ def build(
 def needs_build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> bool:
     """True when a build would change something: loads arrived or were restated since the last
     complete build (say one that failed), or the models or attribution rules changed."""
-    models = load_models()
+    models = load_models(dependencies=False)
     fingerprint = _fingerprint(models, _macros(), config or Config())
     incremental = [m.name for m in models if m.materialized == "incremental"]
     if not exists(con, BUILD_STATE.name):
@@ -108,7 +108,7 @@ def _fingerprint(models: list[Model], macros: str, config: Config) -> str:
     """Everything besides the loads (and metrics) that decides a row of an incremental table: the
     SQL, and the attribution and idle settings (no incremental table reads the savings settings)."""
     digest = hashlib.sha256(macros.encode() + repr((config.attribution, config.idle, config.currency)).encode())
-    for model in models:
+    for model in sorted(models, key=lambda m: m.name):  # by name: the same with or without the build order
         text = model.path.read_bytes() if model.materialized == "seed" else model.sql.encode()
         digest.update(f"\0{model.name}\0{model.materialized}\0".encode() + text)
     return digest.hexdigest()

@@ -13,10 +13,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
 from finops.errors import FinopsError
 from finops.resources import resource_dir
 
@@ -42,8 +38,12 @@ class Model:
     """The models and seeds among ``reads``: what must be built first."""
 
 
-def load_models(sql_dir: Path | None = None) -> list[Model]:
-    """Read every model and seed, ordered so each comes after what it selects from."""
+def load_models(sql_dir: Path | None = None, *, dependencies: bool = True) -> list[Model]:
+    """Read every model and seed, ordered so each comes after what it selects from.
+
+    ``dependencies=False`` skips parsing the SQL (no ``reads``, ``depends_on`` or build order, the
+    files in layer order): enough to fingerprint the project, and a nightly no-op refresh then
+    does not pay for parsing every model."""
     sql_dir = sql_dir or resource_dir("sql")
     models: dict[str, Model] = {}
     for seed in sorted((sql_dir / "seeds").glob("*.csv")):
@@ -54,8 +54,11 @@ def load_models(sql_dir: Path | None = None) -> list[Model]:
         for path in sorted((sql_dir / layer).glob("*.sql")):
             model = Model(path.stem, layer, path, path.read_text(encoding="utf-8").strip().rstrip(";"))
             _read_docs(model, path.with_suffix(".toml"))
-            model.reads = relations_read(model)
+            if dependencies:
+                model.reads = relations_read(model)
             models[model.name] = model
+    if not dependencies:
+        return list(models.values())
     for model in models.values():  # in the project's own order, which the build order follows
         model.depends_on = [name for name in models if name in model.reads and name != model.name]
     return _topological(models)
@@ -64,6 +67,11 @@ def load_models(sql_dir: Path | None = None) -> list[Model]:
 def relations_read(model: Model) -> list[str]:
     """The tables and views ``model``'s SQL selects from, by name: every table reference that is
     not one of its CTEs (table functions such as ``generate_series`` have no name and drop out)."""
+    # imported here: sqlglot takes a tenth of the CLI's start, and a no-op refresh never parses
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
     try:
         tree = sqlglot.parse_one(model.sql, read="duckdb")
     except SqlglotError as exc:
