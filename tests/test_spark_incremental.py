@@ -15,6 +15,8 @@ import finops
 from finops.demo.generate import write_cur2
 from finops.engines import landing_log
 from finops.engines import spark as engine
+from finops.engines.compile import is_table, select_models
+from finops.engines.spark_build_state import reads_the_clock
 from tests.test_spark import COST_TOTALS, JOB_TOTALS, TARGETS, TEAM_TOTALS, cents, spark_answers
 
 ROWS = 1000
@@ -63,6 +65,12 @@ def test_deliveries_are_the_period_folders_with_their_manifests():
     assert list(landing_log.deliveries([*files, landing_log.File("export.parquet", 1, 1)])) == ["."]
 
 
+def test_models_that_read_the_clock_and_what_selects_from_them_are_always_built():
+    dated = reads_the_clock(select_models(None))
+    assert "report_weekly_headline" in dated  # its last day is today when the data stops earlier
+    assert "costs" not in dated and "workload_costs" not in dated
+
+
 def test_a_build_with_nothing_new_lands_nothing_and_a_restated_month_replaces_only_itself(spark, bucket, tmp_path, capsys):
     engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS)
     assert capsys.readouterr().err == ""
@@ -72,10 +80,14 @@ def test_a_build_with_nothing_new_lands_nothing_and_a_restated_month_replaces_on
     assert [d for d, _, _ in logged] == ["ml-team-cur2/data/BILLING_PERIOD=2026-10", "ml-team-cur2/data/BILLING_PERIOD=2026-11"]
     assert all(count == 2 for _, count, _ in logged)  # one data file and the manifest each
 
+    first_answers = spark_answers(spark)
+    tables = sum(1 for m in select_models(TARGETS) if is_table(m))
     engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS)
-    assert capsys.readouterr().err == f"nothing new under {bucket}: 2 periods unchanged\n"
+    assert capsys.readouterr().err == (f"nothing new under {bucket}: 2 periods unchanged\n"
+                                       f"models current: {tables} of {tables} tables kept, built from the same data\n")
     assert rows(spark, LOADS) == first_loads  # landed 0: no load logged, none replaced
     assert log(spark) == logged
+    assert spark_answers(spark) == first_answers  # the kept tables, read as built
 
     write_cur2(bucket, "2026-11", rows=ROWS, seed=2, cost_scale=1.25, final=True)  # AWS restates November in place
     with finops.connect(tmp_path / "w.duckdb") as con:

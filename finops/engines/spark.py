@@ -14,6 +14,8 @@ account and usage day: a re-delivered day replaces that day.
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,7 @@ from finops.engines.compile import compile_model, compile_sql, is_table, select_
 from finops.engines.iceberg import Target, current_files, spark_path, write_table
 from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
 from finops.engines.landing_log import land_changed
+from finops.engines.spark_build_state import read_state, reads_the_clock, state_key, write_state
 from finops.errors import FinopsError
 from finops.models.project import Model
 from finops.warehouse.columns.cur import REQUIRED_COLUMNS
@@ -241,14 +244,19 @@ def replace_partitions(frame: DataFrame, schema: str, table: str, partition_colu
         frame.write.mode("overwrite").partitionBy(*partition_columns).parquet(table_path(frame.sparkSession, schema, table))
 
 
-def load_inputs(spark: SparkSession, models: list[Model], config: Config | None) -> None:
-    """Seeds and finops.toml settings as temporary views (small: they travel from the driver)."""
+def load_inputs(spark: SparkSession, models: list[Model], config: Config | None) -> str:
+    """Seeds and finops.toml settings as temporary views (small: they travel from the driver); returns
+    a digest of their rows, so a build knows when they changed."""
     con = input_tables(models, config)
+    digest = hashlib.sha256()
     try:
         for name in table_names(con):
-            spark.createDataFrame(con.table(name).to_arrow_table()).createOrReplaceTempView(name)
+            rows = con.table(name).to_arrow_table()
+            digest.update(f"\0{name}\0{sorted(map(str, rows.to_pylist()))}".encode())
+            spark.createDataFrame(rows).createOrReplaceTempView(name)
     finally:
         con.close()
+    return digest.hexdigest()
 
 
 def build(
@@ -264,10 +272,19 @@ def build(
         land(spark, source, schema, iceberg)
     register_tables(spark, schema, landing_columns(), iceberg)
     models = select_models(targets)
-    load_inputs(spark, models, config)
+    key = state_key(spark, models, config, load_inputs(spark, models, config))
+    built_before, dated = read_state(spark, schema, iceberg), reads_the_clock(models)
+    kept = {name for name, built_key in built_before.items() if built_key == key and name not in dated}
+    kept = {m.name for m in models if m.name in kept and _register_built(spark, schema, m.name, iceberg)}
+    state = {name: built_key for name, built_key in built_before.items() if name in kept or name not in
+             {m.name for m in models}}
+    write_state(spark, schema, state, iceberg)  # what is rebuilt now is not current until it is built
+    if kept:
+        tables = sum(1 for m in models if is_table(m))
+        print(f"models current: {len(kept)} of {tables} tables kept, built from the same data", file=sys.stderr)
     types = model_columns()
     for model in models:
-        if model.materialized == "seed":
+        if model.materialized == "seed" or model.name in kept:
             continue
         sql = compile_model(model, "spark")
         try:
@@ -283,7 +300,18 @@ def build(
                 spark.sql(f"create or replace temp view {model.name} as\n{sql}")
         except Exception as exc:
             raise FinopsError(f"{model.path}: model {model.name} failed on Spark: {_first_message(exc)}") from None
+    write_state(spark, schema, {**state, **{m.name: key for m in models if is_table(m)}}, iceberg)
     return models
+
+
+def _register_built(spark: SparkSession, schema: str, name: str, iceberg: Target | None) -> bool:
+    """Read the model table ``name`` as last built, if its files are there."""
+    try:
+        paths = [spark_path(f) for f in current_files(iceberg, name) or []] if iceberg else [table_path(spark, schema, name)]
+        spark.read.parquet(*paths).createOrReplaceTempView(name)
+    except Exception:  # never built here, or its files are gone: build it
+        return False
+    return True
 
 
 def typed(frame: DataFrame, columns: dict[str, str]) -> DataFrame:

@@ -71,7 +71,7 @@ def needs_build(con: duckdb.DuckDBPyConnection, config: Config | None = None) ->
     """True when a build would change something: loads arrived or were restated since the last
     complete build (say one that failed), or the models or attribution rules changed."""
     models = load_models(dependencies=False)
-    fingerprint = _fingerprint(models, _macros(), config or Config())
+    fingerprint = project_fingerprint(models, config)
     incremental = [m.name for m in models if m.materialized == "incremental"]
     if not exists(con, BUILD_STATE.name):
         return True
@@ -91,6 +91,12 @@ def last_built_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
     if not exists(con, BUILD_STATE.name):
         return None
     return con.execute("select max(built_at) from build_state").fetchone()[0]
+
+
+def project_fingerprint(models: list[Model], config: Config | None = None) -> str:
+    """What, besides the landed data, decides the models' rows: their SQL, seeds, macros and
+    settings (another engine keeps a table built under the same fingerprint from the same data)."""
+    return _fingerprint(models, _macros(), config or Config())
 
 
 def _macros() -> str:
