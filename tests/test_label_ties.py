@@ -25,7 +25,7 @@ ORDERS = ("ab", "ba")
 # every model that picks a label, and so could differ between two builds of the same rows
 PICKING = ("report_unallocated", "report_training_jobs", "report_endpoints", "training_jobs", "endpoints",
            "endpoint_traffic_gaps", "gpu_rightsizing", "int_gpu_rightsizing", "storage_growth", "spot_opportunities",
-           "int_cost_attribution", "idle_gpu", "int_gpu_resource_weeks")
+           "int_cost_attribution", "idle_gpu", "int_gpu_resource_weeks", "savings_opportunities")
 
 
 def in_order(order: str, alpha: list[dict[str, str]], beta: list[dict[str, str]]) -> list[dict[str, str]]:
