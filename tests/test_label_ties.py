@@ -43,13 +43,15 @@ def training(order: str) -> list[dict[str, str]]:
     return in_order(order, [hour(first, "alpha", "p1")], [hour(second, "beta", "p2")])
 
 
+def alternating(order: str, hours: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The hours tagged alpha, beta, alpha, ... for "ab" and beta, alpha, ... for "ba": as many of each."""
+    first, second = ("alpha", "beta") if order == "ab" else ("beta", "alpha")
+    return [{**row, "resourceTags/user:team": first if t % 2 == 0 else second} for t, row in enumerate(hours)]
+
+
 def endpoint(order: str) -> list[dict[str, str]]:
     """Endpoint ep-<order> all of 2026-W41, its hours alternating between alpha and beta at one rate."""
-    hours = endpoint_hours(f"ep-{order}", 7 * 24)
-    first, second = ("alpha", "beta") if order == "ab" else ("beta", "alpha")
-    for t, row in enumerate(hours):
-        row["resourceTags/user:team"] = first if t % 2 == 0 else second
-    return hours
+    return alternating(order, endpoint_hours(f"ep-{order}", 7 * 24))
 
 
 def untagged(order: str) -> list[dict[str, str]]:
@@ -70,11 +72,7 @@ def bucket(order: str) -> list[dict[str, str]]:
 
 def quiet_a100(order: str) -> list[dict[str, str]]:
     """14 days of a p4d (its metrics: 8 % memory, so rightsized), its hours alternating alpha and beta."""
-    hours = p4d_hours(f"i-0quiet{order}", 14 * 24)
-    first, second = ("alpha", "beta") if order == "ab" else ("beta", "alpha")
-    for t, row in enumerate(hours):
-        row["resourceTags/user:team"] = first if t % 2 == 0 else second
-    return hours
+    return alternating(order, p4d_hours(f"i-0quiet{order}", 14 * 24))
 
 
 def invocations(con, endpoint_name: str) -> None:
