@@ -54,7 +54,8 @@ tag_sets as (
         first_tag(Tags, ['name'])        as name_tag
     -- read from int_charges, not the charges CTE: a second reference would make the engine
     -- materialise every column of every charge just to find the tag sets
-    -- tag_set (sql/macros.sql): a key every engine can group and join on (Spark cannot a MAP itself)
+    -- tag_set (sql/macros.sql): a key every engine can group and join on (Spark cannot a MAP itself);
+    -- the maps of one tag set hold the same tags, so any_value picks among equals: no label choice
     from (
         select tag_set(Tags) as tag_set, any_value(Tags) as Tags from int_charges where Tags is not null group by 1
     ) as distinct_tags

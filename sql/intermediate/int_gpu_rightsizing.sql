@@ -9,8 +9,10 @@ with resource_weeks as (
         resource_id,
         week,
         provider,
-        any_value(resource_name)                                    as resource_name,
-        any_value(instance_type)                                    as instance_type,
+        -- name and type as of the week's last hour (what it runs as now); on a tie the value
+        -- sorting last, so every build agrees
+        arg_max(resource_name, (hour, resource_name))               as resource_name,
+        arg_max(instance_type, (hour, instance_type))               as instance_type,
         max(hour)                                                   as last_hour
     from idle_gpu
     where instance_type is not null

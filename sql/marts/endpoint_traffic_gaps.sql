@@ -3,7 +3,9 @@
 -- what they cost, which scaling to zero when unused would have saved.
 with zero_hours as (
 
-    select * from int_endpoint_zero_traffic
+    -- with what each team's hours cost the endpoint that week: the costliest wins below
+    select *, sum(EffectiveCost) over (partition by resource_id, week, endpoint, provider, team) as team_cost
+    from int_endpoint_zero_traffic
 
 ),
 
@@ -28,8 +30,9 @@ weekly as (
         week,
         endpoint,
         provider,
-        mode(team)                                                  as team,
-        string_agg(distinct instance_type, ', ')                    as instance_types,
+        -- the team with the most cost; of two as costly, the one sorting last, so every build agrees
+        arg_max(team, (team_cost, team))                            as team,
+        string_agg(distinct instance_type, ', ' order by instance_type) as instance_types,
         count(*)                                                    as zero_traffic_hours,
         max(run_hours)                                              as longest_zero_traffic_hours,
         sum(EffectiveCost)                                          as zero_traffic_cost

@@ -44,21 +44,34 @@ served as (
 
 ),
 
+weighted as (
+
+    -- what each team cost the endpoint that day: the costliest wins below
+    select
+        *,
+        cast(ChargePeriodStart as date)                                           as day,
+        sum(EffectiveCost) over (partition by cast(ChargePeriodStart as date), ProviderName, x_WorkloadName, x_Team)
+                                                                                  as team_cost
+    from inference
+
+),
+
 daily as (
 
     select
-        cast(ChargePeriodStart as date)                                           as day,
+        day,
         ProviderName                                                              as provider,
         x_WorkloadName                                                            as endpoint,
-        mode(x_Team)                                                              as team,
+        -- the team with the most cost; of two as costly, the one sorting last, so every build agrees
+        arg_max(x_Team, (team_cost, x_Team))                                      as team,
         string_agg(distinct x_InstanceType, ', ' order by x_InstanceType)         as instance_types,
         coalesce(sum(ConsumedQuantity) filter (where ConsumedUnit = 'Hours' and x_InstanceType is not null
             and x_LineItemType is distinct from 'SavingsPlanNegation'), 0)        as instance_hours,
         coalesce(sum(x_GpuHours), 0)                                              as gpu_hours,
         sum(BilledCost)                                                           as BilledCost,
         sum(EffectiveCost)                                                        as EffectiveCost
-    from inference
-    group by all
+    from weighted
+    group by day, ProviderName, x_WorkloadName
 
 )
 

@@ -11,6 +11,17 @@ with usage as (
 
 ),
 
+weighted as (
+
+    -- what each team and workload type cost the resource that week: the costliest wins below
+    select
+        *,
+        sum(EffectiveCost) over (partition by week, ResourceId, ProviderName, RegionId, x_Team)         as team_cost,
+        sum(EffectiveCost) over (partition by week, ResourceId, ProviderName, RegionId, x_WorkloadType) as workload_type_cost
+    from usage
+
+),
+
 weekly as (
 
     select
@@ -19,8 +30,9 @@ weekly as (
         targets.resource_name,
         usage.ProviderName                                                  as provider,
         usage.RegionId                                                      as region,
-        mode(usage.x_Team)                                                  as team,
-        mode(usage.x_WorkloadType)                                          as workload_type,
+        -- the label with the most cost; of two as costly, the one sorting last, so every build agrees
+        arg_max(usage.x_Team, (usage.team_cost, usage.x_Team))              as team,
+        arg_max(usage.x_WorkloadType, (usage.workload_type_cost, usage.x_WorkloadType)) as workload_type,
         targets.instance_type,
         targets.smaller_instance_type,
         targets.step,
@@ -33,7 +45,7 @@ weekly as (
         targets.mig_profile,
         sum(usage.x_PricedHours)                                            as hours,
         sum(usage.EffectiveCost)                                            as EffectiveCost
-    from usage
+    from weighted as usage
     join int_gpu_rightsizing as targets
         on targets.resource_id = usage.ResourceId
        and targets.week = usage.week

@@ -3,17 +3,26 @@
 -- an LLM server's scrapes, cost per 1M tokens.
 with daily as (
 
-    select * from endpoints
+    select *, strftime(day, '%G-W%V') as week from endpoints
+
+),
+
+weighted as (
+
+    -- what each team's days cost the endpoint that week: the costliest wins below
+    select *, sum(EffectiveCost) over (partition by week, provider, endpoint, team) as team_cost
+    from daily
 
 ),
 
 weekly as (
 
     select
-        strftime(day, '%G-W%V')  as week,
+        week,
         provider,
         endpoint,
-        mode(team)               as team,
+        -- the team with the most cost; of two as costly, the one sorting last, so every build agrees
+        arg_max(team, (team_cost, team)) as team,
         string_agg(distinct instance_types, ', ' order by instance_types) as instance_types,
         sum(instance_hours)      as instance_hours,
         sum(gpu_hours)           as gpu_hours,
@@ -22,8 +31,8 @@ weekly as (
         sum(llm_requests)        as llm_requests,
         sum(prompt_tokens)       as prompt_tokens,
         sum(generation_tokens)   as generation_tokens
-    from daily
-    group by all
+    from weighted
+    group by week, provider, endpoint
 
 )
 

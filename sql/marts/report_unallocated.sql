@@ -14,15 +14,28 @@ with untagged as (
     from allocated_costs
     where x_Team = 'unallocated' and ResourceId is not null and ChargeCategory = 'Usage' and x_RowKind = 'line_item'
 
+),
+
+weighted as (
+
+    -- what each name, service and workload type cost the resource that week: the costliest wins below
+    select
+        *,
+        sum(EffectiveCost) over (partition by week, provider, resource_id, resource_name)   as resource_name_cost,
+        sum(EffectiveCost) over (partition by week, provider, resource_id, service)         as service_cost,
+        sum(EffectiveCost) over (partition by week, provider, resource_id, workload_type)   as workload_type_cost
+    from untagged
+
 )
 
 select
     week,
     provider,
     resource_id,
-    any_value(resource_name)                    as resource_name,
-    mode(service)                               as service,
-    mode(workload_type)                         as workload_type,
-    sum(EffectiveCost)                          as EffectiveCost
-from untagged
+    -- the label with the most cost; of two as costly, the one sorting last, so every build agrees
+    arg_max(resource_name, (resource_name_cost, resource_name))     as resource_name,
+    arg_max(service, (service_cost, service))                       as service,
+    arg_max(workload_type, (workload_type_cost, workload_type))     as workload_type,
+    sum(EffectiveCost)                                              as EffectiveCost
+from weighted
 group by week, provider, resource_id

@@ -90,7 +90,7 @@ spot_rows as (
         cast(sum(on_demand_cost) as decimal(38, 10))                        as spend,
         'medium'                                                            as confidence,
         format('{} ({}) ran {:,.0f} hours on demand on {}, costing ${:,.2f}; spot was {:.0f} % cheaper that week: ${:,.2f} less (it must checkpoint to survive interruptions)',
-               workload_name, workload_type, sum(on_demand_hours), string_agg(distinct instance_type, ', '),
+               workload_name, workload_type, sum(on_demand_hours), string_agg(distinct instance_type, ', ' order by instance_type),
                sum(on_demand_cost), 100 * sum(spot_savings) / nullif(sum(on_demand_cost), 0), sum(spot_savings))
                                                                             as explanation
     from spot

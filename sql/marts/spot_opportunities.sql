@@ -68,15 +68,29 @@ priced as (
 
 ),
 
+weighted as (
+
+    -- what each team cost the workload that week: the costliest wins below
+    select
+        *,
+        strftime(ChargePeriodStart, '%G-W%V')                               as week,
+        coalesce(x_InstanceType, x_PricedItem)                              as instance_type,
+        sum(EffectiveCost) over (partition by strftime(ChargePeriodStart, '%G-W%V'), ProviderName, x_WorkloadType,
+            x_WorkloadName, coalesce(x_InstanceType, x_PricedItem), x_Team)  as team_cost
+    from priced
+
+),
+
 weekly as (
 
     select
-        strftime(ChargePeriodStart, '%G-W%V')                               as week,
+        week,
         ProviderName                                                        as provider,
         x_WorkloadType                                                      as workload_type,
         x_WorkloadName                                                      as workload_name,
-        mode(x_Team)                                                        as team,
-        coalesce(x_InstanceType, x_PricedItem)                              as instance_type,
+        -- the team with the most cost; of two as costly, the one sorting last, so every build agrees
+        arg_max(x_Team, (team_cost, x_Team))                                as team,
+        instance_type,
         sum(x_PricedHours)                                                  as on_demand_hours,
         sum(EffectiveCost)                                                  as on_demand_cost,
         coalesce(
@@ -86,8 +100,8 @@ weekly as (
         any_value(spot_rate)                                                as spot_rate,
         any_value(price_as_of)                                              as price_as_of,
         any_value(price_source)                                             as price_source
-    from priced
-    group by week, provider, workload_type, workload_name, instance_type
+    from weighted
+    group by week, ProviderName, x_WorkloadType, x_WorkloadName, instance_type
 
 )
 

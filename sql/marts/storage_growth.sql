@@ -35,6 +35,14 @@ with storage as (
 
 ),
 
+weighted as (
+
+    -- what each team cost the bucket's class that week: the costliest wins below
+    select *, sum(EffectiveCost) over (partition by week, provider, region, bucket, storage_class, team) as team_cost
+    from storage
+
+),
+
 weekly as (
 
     select
@@ -43,10 +51,11 @@ weekly as (
         region,
         bucket,
         storage_class,
-        mode(team)                                                  as team,
+        -- the team with the most cost; of two as costly, the one sorting last, so every build agrees
+        arg_max(team, (team_cost, team))                            as team,
         sum(gb_months)                                              as gb_months,
         sum(EffectiveCost)                                          as EffectiveCost
-    from storage
+    from weighted
     group by week, provider, region, bucket, storage_class
 
 ),

@@ -161,7 +161,8 @@ WITH charges AS (
     ).v AS name_tag /* AWS's user:Name tag (the console's name column) and Google Cloud's `name` label */
   /* read from int_charges, not the charges CTE: a second reference would make the engine */
   /* materialise every column of every charge just to find the tag sets */
-  /* tag_set (sql/macros.sql): a key every engine can group and join on (Spark cannot a MAP itself) */
+  /* tag_set (sql/macros.sql): a key every engine can group and join on (Spark cannot a MAP itself); */
+  /* the maps of one tag set hold the same tags, so any_value picks among equals: no label choice */
   FROM (
     SELECT
       ARRAY_SORT(MAP_ENTRIES(Tags)) AS tag_set,
