@@ -1,15 +1,17 @@
-"""FOCUS conformance on awkward real-world AWS bills: empty pricing units, units outside FOCUS's
-format (DPU-Hour, 64K-Chunks) and bills without product/location, checked by the validator."""
+"""FOCUS conformance on awkward real-world bills, checked by the validator: AWS CURs with empty
+pricing units, units outside FOCUS's format (DPU-Hour, 64K-Chunks) and no product/location, and the
+FOCUS 1.0 sample data, which lacks columns 1.2 requires and breaks rules 1.2 added."""
 
 from __future__ import annotations
 
 import csv
 import subprocess
+from decimal import Decimal
 
 import pytest
 
 import finops
-from tests.conftest import REAL_CUR, cur_rows, write_cur_csv
+from tests.conftest import FOCUS_SAMPLE, REAL_CUR, cur_rows, write_cur_csv
 from tests.test_export import validator_command, validator_env
 
 NO_UNIT = {"pricing/unit": ""}
@@ -122,5 +124,49 @@ def test_a_focus_bill_passes_the_validator(warehouse, tmp_path):
     out = tmp_path / "focus.parquet"
     finops.export_focus(con, out)
     assert con.execute("select count(*) from costs").fetchone() == warehouse.execute("select count(*) from costs").fetchone()
+    report = run_validator(out)
+    assert "genuine failures: 0;" in report, report[-3000:]
+
+
+@pytest.fixture(scope="module")
+def focus_1_0(tmp_path_factory):
+    con = finops.connect(tmp_path_factory.mktemp("focus-1.0") / "finops.duckdb")
+    finops.ingest_focus(con, FOCUS_SAMPLE)
+    yield con
+    con.close()
+
+
+def test_a_focus_1_0_file_gets_what_1_2_requires_from_what_it_states(focus_1_0):
+    def one(sql):
+        return focus_1_0.execute(sql).fetchall()
+
+    # the sample's own total is untouched: 1,000 rows, 20.5202 billed (summed from the CSV by hand)
+    assert one("select count(*), round(sum(BilledCost), 4) from costs") == [(1000, Decimal("20.5202"))]
+    assert one("select distinct PricingCurrency from costs") == [("USD",)]
+    # an invoice from AWS's own legal entities is AWS's; the entity stays in x_InvoicingEntity
+    assert one("select distinct InvoiceIssuerName from costs where ProviderName = 'AWS'") == [("AWS",)]
+    assert sorted(one("select distinct x_InvoicingEntity from costs where ProviderName = 'AWS'")) == [
+        ("Amazon Web Services Canada, Inc.",), ("Amazon Web Services EMEA SARL",), ("Amazon Web Services, Inc.",)]
+    assert sorted(one("select ProviderName, SubAccountType, count(*) from costs group by all")) == [
+        ("AWS", "Linked Account", 942), ("Microsoft", "Subscription", 51), ("Oracle", "Tenancy", 7)]
+    # 1.0 filed EBS under Storage and instances under Compute; from 1.2 a service has one category
+    assert one("select distinct ServiceCategory, ServiceSubcategory from costs "
+               "where ServiceName = 'Amazon Elastic Compute Cloud'") == [("Compute", "Virtual Machines")]
+    assert sorted(one("select distinct PricingUnit from costs where PricingUnit in ('GB-Seconds', 'GiBps-Months', "
+                      "'Lambda-GB-Seconds', 'GiB/Second-Months')")) == [("GB-Seconds",), ("GiBps-Months",)]
+    # OCI names its regions by id (us-phoenix-1); AWS's id without a name gets the name AWS prints
+    assert sorted(one("select distinct RegionId, RegionName from costs where ProviderName = 'Oracle'")) == [
+        ("us-phoenix-1", "us-phoenix-1"), ("us-sanjose-1", "us-sanjose-1")]
+    assert ("us-east-1", "US East (N. Virginia)") in one("select distinct RegionId, RegionName from costs")
+    assert one("select count(*) from costs where (ResourceId is null) <> (ResourceType is null)") == [(0,)]
+    assert one("select count(*) from costs where ConsumedQuantity is not null and ChargeCategory <> 'Usage'") == [(0,)]
+    assert one("select count(*) from costs where ContractedUnitPrice < 0") == [(0,)]
+    assert one("select count(*) from costs where SkuId is not null and SkuMeter is null") == [(0,)]
+    assert one("select BillingAccountName from costs where ProviderName = 'Oracle' limit 1") == [("20209880",)]
+
+
+def test_the_focus_1_0_sample_exports_as_valid_focus_1_2(focus_1_0, tmp_path):
+    out = tmp_path / "focus.parquet"
+    finops.export_focus(focus_1_0, out)
     report = run_validator(out)
     assert "genuine failures: 0;" in report, report[-3000:]
