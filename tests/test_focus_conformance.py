@@ -35,6 +35,8 @@ def awkward_delivery() -> list[dict[str, str]]:
          "lineItem/UsageAmount": "1200", "lineItem/ResourceId": "", "pricing/unit": "64K-Chunks",
          "product/ProductName": "Amazon Simple Queue Service"},
         {"lineItem/UsageType": "USW2-Something-New", "lineItem/ResourceId": "", **NO_UNIT},
+        {"lineItem/ProductCode": "AWSLambda", "lineItem/UsageType": "USW2-Lambda-GB-Second", "lineItem/UsageAmount": "3600",
+         "lineItem/ResourceId": "", "pricing/unit": "Lambda-GB-Second", "product/ProductName": "AWS Lambda"},
     )
     for row in rows:
         del row["product/location"]  # CUR 2.0 exports and trimmed legacy CURs can leave it out
@@ -49,6 +51,7 @@ EXPECTED_UNITS = {  # usage type -> (PricingUnit, ConsumedUnit)
     "USW2-ETL-DPU-Hour": ("DPU-Hours", "DPU-Hours"),
     "USW2-Requests-RBP": ("64 KB Chunks", "64 KB Chunks"),
     "USW2-Something-New": ("Units", "Units"),
+    "USW2-Lambda-GB-Second": ("GB-Seconds", "GB-Seconds"),
 }
 
 

@@ -63,9 +63,10 @@ select
     product_sku                                                     as sku,
     pricing_unit                                                    as pricing_unit,
     -- FOCUS unit format: Hrs and DPU-Hour become Hours and DPU-Hours, GB-Mo GB-Months,
-    -- Obj-Month Objects-Months, a count in blocks (64K-Chunks) '64 KB Chunks'
+    -- Obj-Month Objects-Months, a count in blocks (64K-Chunks) '64 KB Chunks', Lambda-GB-Second GB-Seconds
     case
         when regexp_matches(source_unit, '^[0-9]+K-[A-Za-z]+$') then replace(source_unit, 'K-', ' KB ')
+        when regexp_matches(source_unit, '^Lambda-GB-Seconds?$') then 'GB-Seconds'
         else regexp_replace(
             regexp_replace(
                 regexp_replace(replace(source_unit, 'Obj-Month', 'Objects-Months'), '^(Hrs?|Hours?)$', 'Hours'),
