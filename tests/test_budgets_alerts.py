@@ -197,3 +197,22 @@ def test_init_template_budgets_and_alerts_load_when_uncommented(tmp_path):
         ("total", "total", Decimal(50000)), ("team", "ml-platform", Decimal(20000)), ("workload_type", "training", Decimal(30000))]
     assert config.budgets.currency == "USD"
     assert [(w.kind, w.url_env) for w in config.alerts.webhooks] == [("slack", "FINOPS_SLACK_WEBHOOK")]
+
+
+def test_an_anomaly_alert_on_a_euro_bill_is_in_euros(run, db, tmp_path, monkeypatch, hooks):
+    # 95 EUR a day from 2026-11-01 to 11-15, 950 EUR on Thursday 11-12: 855 EUR above the usual 95
+    rows = []
+    for day in range(1, 16):
+        start, end = f"2026-11-{day:02d}T00:00:00Z", f"2026-11-{day + 1:02d}T00:00:00Z"
+        cost = "950" if day == 12 else DAILY
+        rows.append({"identity/TimeInterval": f"{start}/{end}", "lineItem/UsageStartDate": start, "lineItem/UsageEndDate": end,
+                     "bill/BillingPeriodStartDate": "2026-11-01T00:00:00Z", "bill/BillingPeriodEndDate": "2026-12-01T00:00:00Z",
+                     "lineItem/UsageAmount": "24", "lineItem/UnblendedCost": cost, "pricing/publicOnDemandCost": cost,
+                     "lineItem/CurrencyCode": "EUR", "resourceTags/user:team": "ml-platform"})
+    write_cur_csv(tmp_path / "bills" / "cur.csv", cur_rows(*rows))
+    write_config(tmp_path, monkeypatch, aws_source("aws", tmp_path / "bills") + ALERTS.split("\n\n")[1] + "\n")
+    code, out, err = run("refresh", "--no-email", "--as-of", "2026-11-16")
+    assert (code, err) == (0, ""), out
+    texts = {event["text"] for event in Hooks.received["/json"] if event["event"].startswith("anomaly:")}
+    assert "team ml-platform spent 950.00 EUR on 2026-11-12 against a usual 95.00 EUR a day (+855.00 EUR), week of 2026-11-09." in texts
+    assert not any("$" in text for text in texts)

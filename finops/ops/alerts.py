@@ -29,6 +29,7 @@ import duckdb
 from finops.config import Config
 from finops.config.alerts import Webhook
 from finops.errors import FinopsError
+from finops.report.currency import report_currency
 from finops.report.weekly import QUERIES, money, query_rows, week_start
 from finops.report.weeks import last_complete_week, sources_data
 from finops.warehouse.catalog import relation_kinds
@@ -143,12 +144,14 @@ def _anomaly_events(con: duckdb.DuckDBPyConnection, config: Config, now: dt.date
     params = {"week": week, "min_cost": settings.anomaly_min_cost, "threshold": settings.anomaly_threshold,
               "top": settings.top}
     found = []
-    for row in query_rows(con, QUERIES["anomalies"], params):
-        if abs(row["deviation"]) <= settings.major_mover:
-            continue
+    rows = [row for row in query_rows(con, QUERIES["anomalies"], params) if abs(row["deviation"]) > settings.major_mover]
+    # in the report's one currency (a EUR bill's spike is not in dollars); mixed currencies are refused there
+    currency = (report_currency(con, week_start(week))[0] or "USD") if rows else "USD"
+    for row in rows:
         title = f"Cost anomaly: {row['name']} on {row['day']}"
-        text = (f"{row['dimension']} {row['name']} spent {money(row['EffectiveCost'])} on {row['day']} against a usual "
-                f"{money(row['baseline'])} a day ({money(row['deviation'], signed=True)}), week of {week_start(week)}.")
+        text = (f"{row['dimension']} {row['name']} spent {money(row['EffectiveCost'], currency)} on {row['day']} against a "
+                f"usual {money(row['baseline'], currency)} a day ({money(row['deviation'], currency, signed=True)}), "
+                f"week of {week_start(week)}.")
         found.append(Event(f"anomaly:{row['day']}:{row['dimension']}:{row['name']}", title, text))
     return found
 
