@@ -71,9 +71,10 @@ def test_models_that_read_the_clock_and_what_selects_from_them_are_always_built(
     assert "costs" not in dated and "workload_costs" not in dated
 
 
-def test_a_build_with_nothing_new_lands_nothing_and_a_restated_month_replaces_only_itself(spark, bucket, tmp_path, capsys):
-    engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS)
-    assert capsys.readouterr().err == ""
+def test_a_build_with_nothing_new_lands_nothing_and_a_restated_month_replaces_only_itself(spark, bucket, tmp_path):
+    said = []
+    engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS, say=said.append)
+    assert said == []
     first_loads = rows(spark, LOADS)
     assert len(first_loads) == 2  # October and November, landed together
     logged = log(spark)
@@ -82,9 +83,9 @@ def test_a_build_with_nothing_new_lands_nothing_and_a_restated_month_replaces_on
 
     first_answers = spark_answers(spark)
     tables = sum(1 for m in select_models(TARGETS) if is_table(m))
-    engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS)
-    assert capsys.readouterr().err == (f"nothing new under {bucket}: 2 periods unchanged\n"
-                                       f"models current: {tables} of {tables} tables kept, built from the same data\n")
+    engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS, say=said.append)
+    assert said == [f"nothing new under {bucket}: 2 periods unchanged",
+                    f"models current: {tables} of {tables} tables kept, built from the same data"]
     assert rows(spark, LOADS) == first_loads  # landed 0: no load logged, none replaced
     assert log(spark) == logged
     assert spark_answers(spark) == first_answers  # the kept tables, read as built
@@ -99,8 +100,9 @@ def test_a_build_with_nothing_new_lands_nothing_and_a_restated_month_replaces_on
     october.write_bytes(bytes(stat.st_size))
     os.utime(october, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
-    engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS)
-    assert capsys.readouterr().err == ""
+    said.clear()
+    engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS, say=said.append)
+    assert said == []  # November restated: landed and every table rebuilt
     loads = rows(spark, LOADS)
     assert loads[0] == first_loads[0]  # October: not re-read, its load kept
     assert loads[1][1] > first_loads[1][1] and loads[1][3] > first_loads[1][3]  # November: a new load, 25% more

@@ -34,7 +34,7 @@ def build(ctx: Context) -> int:
     if args.engine != "duckdb":
         from finops.engines.run import build_elsewhere
 
-        built = build_elsewhere(args, ctx.config)
+        built = build_elsewhere(args, ctx.config, ctx.out.say)
         ctx.out.say(f"built {len(built)} models on {args.engine}")
         return 0
     from finops.models.builder import build as build_models

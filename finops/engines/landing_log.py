@@ -11,13 +11,12 @@ CUR: the manifest and its assemblyId folders). A source whose files are not all 
 The table ``landing_log`` in the target schema (Parquet, or an Iceberg table with
 ``--table-format iceberg``) holds each delivery's file list as last landed. A delivery whose list
 differs, or that is new, is landed (its periods replaced as units, as always); one that matches is
-not read at all; a build with nothing new lands nothing and says so in one line on stderr. The
+not read at all; a build with nothing new lands nothing and says so in one line (to ``say``). The
 log is written after the landing, so a failed landing is retried by the next build.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +31,8 @@ if TYPE_CHECKING:
 
     # spark.py's landing of the files under a path: (session, path, source, schema, iceberg)
     Lander = Callable[[SparkSession, str, str, str, Target | None], None]
+
+Say = Callable[[str], None]  # where a build's one-line messages go (the CLI's, silent under --quiet)
 
 LOG_TABLE = "landing_log"
 LOG_COLUMNS = {"source": "VARCHAR", "delivery": "VARCHAR", "files": "VARCHAR[]", "file_count": "BIGINT",
@@ -84,7 +85,9 @@ def changed(current: dict[str, tuple[str, ...]], logged: dict[str, tuple[str, ..
     return sorted(key for key, evidence in current.items() if logged.get(key) != evidence)
 
 
-def land_changed(spark: SparkSession, source: str, schema: str, iceberg: Target | None, land_files: Lander) -> None:
+def land_changed(
+    spark: SparkSession, source: str, schema: str, iceberg: Target | None, land_files: Lander, say: Say | None = None
+) -> None:
     """Land (with ``land_files``) the deliveries under ``source`` that changed since the last build
     and log them. Every delivery new (a first build): one landing of the whole source."""
     root = source.rstrip("/")
@@ -95,8 +98,9 @@ def land_changed(spark: SparkSession, source: str, schema: str, iceberg: Target 
     logged = read_log(spark, schema, root, iceberg)
     todo = changed(current, logged)
     if not todo:
-        count = len(current)
-        print(f"nothing new under {source}: {count} period{'' if count == 1 else 's'} unchanged", file=sys.stderr)
+        if say:
+            count = len(current)
+            say(f"nothing new under {source}: {count} period{'' if count == 1 else 's'} unchanged")
         return
     if len(todo) == len(current):
         land_files(spark, source, source, schema, iceberg)

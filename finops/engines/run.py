@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from finops.config import Config
 from finops.errors import FinopsError, UsageError
 from finops.models.project import Model
 
 
-def build_elsewhere(args: argparse.Namespace, config: Config) -> list[Model]:
-    """Build on Spark or BigQuery as the command line says; the engine's library is imported only here."""
+def build_elsewhere(args: argparse.Namespace, config: Config, say: Callable[[str], None]) -> list[Model]:
+    """Build on Spark or BigQuery as the command line says; the engine's library is imported only here.
+    ``say`` prints the build's messages (nothing under --quiet)."""
     if args.engine == "spark":
         try:  # finops.engines.spark imports pyspark only where it starts a session: ask for it here
             import pyspark  # noqa: F401
@@ -29,7 +31,7 @@ def build_elsewhere(args: argparse.Namespace, config: Config) -> list[Model]:
         if any(not key or not value for key, value in conf.items()):
             raise UsageError("--spark-conf takes KEY=VALUE, e.g. spark.executor.memory=8g")
         session = spark.session(args.spark_master, args.spark_warehouse, conf)
-        built = spark.build(session, args.target_schema, source=args.source, targets=args.model, config=config, iceberg=iceberg)
+        built = spark.build(session, args.target_schema, source=args.source, targets=args.model, config=config, iceberg=iceberg, say=say)
         if args.db:
             from finops.engines.readback import link_marts
             from finops.warehouse.connection import connect

@@ -15,7 +15,6 @@ account and usage day: a re-delivered day replaces that day.
 from __future__ import annotations
 
 import hashlib
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,7 @@ from finops.connectors.sources import open_source
 from finops.engines.compile import compile_model, compile_sql, is_table, select_models
 from finops.engines.iceberg import Target, current_files, spark_path, write_table
 from finops.engines.inputs import input_tables, landing_columns, model_columns, table_names
-from finops.engines.landing_log import land_changed
+from finops.engines.landing_log import Say, land_changed
 from finops.engines.spark_build_state import read_state, reads_the_clock, state_key, write_state
 from finops.errors import FinopsError
 from finops.models.project import Model
@@ -106,11 +105,11 @@ def register_tables(spark: SparkSession, schema: str, tables: dict[str, dict[str
         frame.createOrReplaceTempView(table)
 
 
-def land(spark: SparkSession, source: str, schema: str, iceberg: Target | None = None) -> None:
+def land(spark: SparkSession, source: str, schema: str, iceberg: Target | None = None, say: Say | None = None) -> None:
     """Land every delivery under ``source``, replacing the periods it holds, and log them in
     ``loads`` as `finops ingest` does: CUR and GCP billing export Parquet read by the executors where
     it lies, any other shape `finops ingest` reads landed by its connectors on the driver
-    (:mod:`finops.engines.spark_sources`)."""
+    (:mod:`finops.engines.spark_sources`). ``say`` hears the one line of a source with nothing new."""
     from finops.engines.spark_sources import land_on_driver
 
     scheme = source.split("://", 1)[0] if "://" in source else "file"
@@ -126,7 +125,7 @@ def land(spark: SparkSession, source: str, schema: str, iceberg: Target | None =
                 return
             _land_files(spark, str(fetched.local_copy(".parquet")), source, schema, iceberg)
         return
-    land_changed(spark, source, schema, iceberg, _land_files)  # only the periods whose delivery changed
+    land_changed(spark, source, schema, iceberg, _land_files, say)  # only the periods whose delivery changed
 
 
 def _land_files(spark: SparkSession, path: str, source: str, schema: str, iceberg: Target | None) -> None:
@@ -262,14 +261,15 @@ def load_inputs(spark: SparkSession, models: list[Model], config: Config | None)
 def build(
     spark: SparkSession, schema: str = "finops", *, source: str | None = None, targets: list[str] | None = None,
     config: Config | None = None,
-    iceberg: Target | None = None,
+    iceberg: Target | None = None, say: Say | None = None,
 ) -> list[Model]:
     """Land ``source`` (if given), then build ``targets`` and what they select from (default: every model).
 
     With ``iceberg``, the landing tables and each mart are committed to that catalog's tables rather
-    than left as plain Parquet."""
+    than left as plain Parquet. ``say`` (the CLI's messages, silent under --quiet) hears what a
+    build with nothing new skipped."""
     if source:
-        land(spark, source, schema, iceberg)
+        land(spark, source, schema, iceberg, say)
     register_tables(spark, schema, landing_columns(), iceberg)
     models = select_models(targets)
     key = state_key(spark, models, config, load_inputs(spark, models, config))
@@ -279,9 +279,9 @@ def build(
     state = {name: built_key for name, built_key in built_before.items() if name in kept or name not in
              {m.name for m in models}}
     write_state(spark, schema, state, iceberg)  # what is rebuilt now is not current until it is built
-    if kept:
+    if kept and say:
         tables = sum(1 for m in models if is_table(m))
-        print(f"models current: {len(kept)} of {tables} tables kept, built from the same data", file=sys.stderr)
+        say(f"models current: {len(kept)} of {tables} tables kept, built from the same data")
     types = model_columns()
     for model in models:
         if model.materialized == "seed" or model.name in kept:
