@@ -18,22 +18,33 @@ with commitment_rows as (
 
 ),
 
-on_demand as (
-
-    -- usage a commitment of the same provider and service could have covered but did not
-    select ProviderName, ServiceName, ChargePeriodStart, coalesce(ListCost, EffectiveCost) as on_demand_cost
-    from costs
-    where ChargeCategory = 'Usage'
-      and PricingCategory = 'Standard'
-      and CommitmentDiscountId is null
-
-),
-
 grains as (
 
     select 'week' as grain
     union all
     select 'month' as grain
+
+),
+
+on_demand as (
+
+    -- usage a commitment of the same provider and service could have covered but did not, summed
+    -- per period first: a few rows per service to join, not every usage line
+    select
+        grains.grain,
+        case grains.grain
+            when 'week' then strftime(ChargePeriodStart, '%G-W%V')
+            else strftime(ChargePeriodStart, '%Y-%m')
+        end                                                                  as period,
+        ProviderName,
+        ServiceName,
+        sum(coalesce(ListCost, EffectiveCost))                               as on_demand_cost
+    from costs
+    cross join grains
+    where ChargeCategory = 'Usage'
+      and PricingCategory = 'Standard'
+      and CommitmentDiscountId is null
+    group by all
 
 ),
 
@@ -88,12 +99,10 @@ uncovered as (
         sum(on_demand.on_demand_cost)                                        as uncovered_cost
     from covered_services
     join on_demand
-        on on_demand.ProviderName = covered_services.ProviderName
+        on on_demand.grain = covered_services.grain
+       and on_demand.period = covered_services.period
+       and on_demand.ProviderName = covered_services.ProviderName
        and on_demand.ServiceName = covered_services.ServiceName
-       and case covered_services.grain
-               when 'week' then strftime(on_demand.ChargePeriodStart, '%G-W%V')
-               else strftime(on_demand.ChargePeriodStart, '%Y-%m')
-           end = covered_services.period
     group by covered_services.grain, covered_services.period, covered_services.CommitmentDiscountId
 
 ),
