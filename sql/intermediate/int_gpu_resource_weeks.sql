@@ -6,12 +6,53 @@ with hours as (
 
     select
         *,
-        isodow(hour) in (6, 7) or extract(hour from hour) < 8 or extract(hour from hour) >= 20 as off_hours,
-        -- how many of the week's hours carry each owner: the most frequent wins below
-        count(team) over (partition by resource_id, week, team)                     as team_hours,
-        count(workload_type) over (partition by resource_id, week, workload_type)   as workload_type_hours,
-        count(workload_name) over (partition by resource_id, week, workload_name)   as workload_name_hours
+        isodow(hour) in (6, 7) or extract(hour from hour) < 8 or extract(hour from hour) >= 20 as off_hours
     from idle_gpu
+
+),
+
+-- how many of the week's hours carry each owner: the most frequent wins below (counted per group,
+-- not by a window over every hour: three sorts of all GPU hours were most of this table's cost)
+teams as (
+
+    select resource_id, week, team, count(*) as hours
+    from idle_gpu where team is not null group by all
+
+),
+
+workload_types as (
+
+    select resource_id, week, workload_type, count(*) as hours
+    from idle_gpu where workload_type is not null group by all
+
+),
+
+workload_names as (
+
+    select resource_id, week, workload_name, count(*) as hours
+    from idle_gpu where workload_name is not null group by all
+
+),
+
+owners as (
+
+    -- the most frequent; on a tie the value sorting last: every build of the same hours agrees
+    select resource_id, week, arg_max(team, (hours, team)) as team
+    from teams group by resource_id, week
+
+),
+
+workload_type_picks as (
+
+    select resource_id, week, arg_max(workload_type, (hours, workload_type)) as workload_type
+    from workload_types group by resource_id, week
+
+),
+
+workload_name_picks as (
+
+    select resource_id, week, arg_max(workload_name, (hours, workload_name)) as workload_name
+    from workload_names group by resource_id, week
 
 ),
 
@@ -20,13 +61,9 @@ weekly as (
     select
         resource_id,
         week,
-        -- names as of the week's last hour; owners the most frequent, on a tie the value sorting
-        -- last: every build of the same hours agrees
+        -- names as of the week's last hour
         arg_max(resource_name, (hour, resource_name))               as resource_name,
         arg_max(provider, (hour, provider))                         as provider,
-        arg_max(team, (team_hours, team))                           as team,
-        arg_max(workload_type, (workload_type_hours, workload_type)) as workload_type,
-        arg_max(workload_name, (workload_name_hours, workload_name)) as workload_name,
         count(*)                                                    as billed_hours,
         count(*) filter (where off_hours)                           as billed_off_hours,
         sum(gpu_hours)                                              as gpu_hours,
@@ -41,4 +78,27 @@ weekly as (
 
 )
 
-select * from weekly
+select
+    weekly.resource_id,
+    weekly.week,
+    weekly.resource_name,
+    weekly.provider,
+    owners.team,
+    workload_type_picks.workload_type,
+    workload_name_picks.workload_name,
+    weekly.billed_hours,
+    weekly.billed_off_hours,
+    weekly.gpu_hours,
+    weekly.measured_hours,
+    weekly.idle_hours,
+    weekly.mean_gpu_utilization,
+    weekly.BilledCost,
+    weekly.off_hours_cost,
+    weekly.wasted_cost
+from weekly
+left join owners
+    on owners.resource_id = weekly.resource_id and owners.week = weekly.week
+left join workload_type_picks
+    on workload_type_picks.resource_id = weekly.resource_id and workload_type_picks.week = weekly.week
+left join workload_name_picks
+    on workload_name_picks.resource_id = weekly.resource_id and workload_name_picks.week = weekly.week
