@@ -127,12 +127,9 @@ def lint(path, dataset) -> subprocess.CompletedProcess:
 
 
 # What the 1.4 lint still finds, each in the source's own figures, which the export passes on as
-# delivered rather than alter a provider's money: GCP's promotion credits are Credit rows with
-# BilledCost 0 and the credit in EffectiveCost (1.4: the two must be equal on a Credit); the FOCUS
-# 1.0 sample has list and contracted costs that are not unit price times quantity and a credit
-# whose BilledCost and EffectiveCost differ.
+# delivered rather than alter a provider's money: the FOCUS 1.0 sample has list and contracted
+# costs that are not unit price times quantity and a credit whose BilledCost and EffectiveCost differ.
 SOURCE_FIGURES = {
-    "gcp": {"effective_cost_differs_from_billed"},
     "focus-file": {"effective_cost_differs_from_billed", "cost_not_unit_price_times_quantity"},
 }
 

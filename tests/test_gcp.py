@@ -38,6 +38,18 @@ def json_truth(files: list[Path]) -> dict[str, tuple[Decimal, Decimal]]:
     return {month: (cost, net) for month, cost, net in rows}
 
 
+def arrow_net(rows) -> Decimal:
+    """cost + sum(credits.amount) of an Arrow table of export rows, exactly, from the numbers' text."""
+    return duckdb.connect().execute(
+        """
+        select sum(cast(cast(cost as varchar) as decimal(38, 10)))
+                 + coalesce(sum((select sum(cast(cast(c.amount as varchar) as decimal(38, 10)))
+                                 from (select unnest(credits) as c))), 0)
+        from rows
+        """
+    ).fetchone()[0]
+
+
 def focus_totals(con) -> dict[str, tuple[Decimal, Decimal]]:
     rows = con.execute(
         """
@@ -56,9 +68,9 @@ def test_effective_cost_per_invoice_month_is_cost_plus_credits(con, exports, fmt
     truth = json_truth(sorted(exports["jsonl"].glob("*.json")))
     got = focus_totals(con)
     assert sorted(got) == ["202609", "202610"]
-    for month, (cost, net) in truth.items():
+    for month, (_cost, net) in truth.items():
         billed, effective = got[month]
-        assert billed == cost  # exactly: decimals from the numbers' text, every format alike
+        assert billed == net  # the invoice: cost plus every credit, exactly (decimals from the numbers' text)
         assert effective.quantize(CENT) == net.quantize(CENT)
         assert effective == net  # exactly, even with commitment fees spread over the usage they covered
     assert truth["202610"][0] - truth["202610"][1] > 100  # the credits are real money
@@ -106,19 +118,20 @@ def test_the_mapping_to_focus(con, exports):
         "where SkuMeter = 'Nvidia Tesla A100 GPU running in Americas'"
     ).fetchall() == [("4815162342108151623", "Used", "Committed Use Discount")]
     assert rows[("Tax", "Tax")][0] is None
-    # every promotion credit is its own Credit row, BilledCost 0
-    (promotions,) = con.execute(
-        "select count(*) from raw_gcp_billing, unnest(credits) as t(c) where c.type = 'PROMOTION'"
+    # every promotion credit is its own Credit row, billed and effective alike (what FOCUS 1.4 requires of a Credit)
+    promotions, promoted = con.execute(
+        "select count(*), sum(c.amount) from raw_gcp_billing, unnest(credits) as t(c) where c.type = 'PROMOTION'"
     ).fetchone()
     assert con.execute(
-        "select count(*), sum(BilledCost), max(ChargeDescription) from costs where ChargeCategory = 'Credit'"
-    ).fetchone() == (promotions, 0, "Vertex AI credits for startups")
-    assert promotions > 100
-    # SUD reduces the N1 cores by 20 %
-    cost, effective = con.execute(
-        "select sum(BilledCost), sum(EffectiveCost) from costs where SkuMeter = 'N1 Predefined Instance Core running in Americas'"
+        "select count(*), sum(BilledCost), sum(EffectiveCost), max(ChargeDescription) from costs where ChargeCategory = 'Credit'"
+    ).fetchone() == (promotions, promoted, promoted, "Vertex AI credits for startups")
+    assert promotions > 100 and promoted < -100
+    # SUD reduces the N1 cores by 20 %, on the invoice (BilledCost) as in EffectiveCost
+    cost, billed, effective = con.execute(
+        "select sum(ContractedCost), sum(BilledCost), sum(EffectiveCost) from costs "
+        "where SkuMeter = 'N1 Predefined Instance Core running in Americas'"
     ).fetchone()
-    assert (effective / cost).quantize(Decimal("0.001")) == Decimal("0.800")
+    assert (effective / cost).quantize(Decimal("0.001")) == Decimal("0.800") and billed == effective
     gpu = con.execute(
         """
         select ServiceName, ServiceCategory, ServiceSubcategory, SubAccountId, SubAccountName, RegionId, AvailabilityZone,
@@ -156,8 +169,8 @@ def test_standard_export_without_resource_and_price(con, tmp_path):
     path = write_gcp_export(tmp_path / "std" / "export.json", "2026-10", rows=600, seed=9, detailed=False)
     finops.ingest_gcp(con, path)
     assert con.execute("select count(*) from costs where ResourceId is not null").fetchone() == (0,)
-    cost, net = json_truth([path])["202610"]
-    assert con.execute("select sum(BilledCost), sum(EffectiveCost) from costs").fetchone() == (cost, net)
+    _, net = json_truth([path])["202610"]
+    assert con.execute("select sum(BilledCost), sum(EffectiveCost) from costs").fetchone() == (net, net)
 
 
 def test_a_late_row_replaces_its_day_only(con, tmp_path):
@@ -196,9 +209,43 @@ def test_a_late_row_replaces_its_day_only(con, tmp_path):
         "select delivery_id from loads where billing_period_start = '2026-10-10' and replaced_by is null"
     ).fetchone()
     assert delivery == "export_time:2026-10-20 03:00:00"
-    cost, net = json_truth(sorted(folder.glob("*.json")))["202610"]
-    assert con.execute("select sum(BilledCost), sum(EffectiveCost) from costs").fetchone() == (cost, net)
+    _, net = json_truth(sorted(folder.glob("*.json")))["202610"]
+    assert con.execute("select sum(BilledCost), sum(EffectiveCost) from costs").fetchone() == (net, net)
     assert all(p.reconciled for p in finops.status(con))
+
+
+def test_a_warehouse_an_older_finops_loaded_reconciles_after_the_upgrade(db, tmp_path):
+    """Before BilledCost included the credits, a GCP load's source_total was sum(cost); opening the
+    warehouse recomputes the current loads' totals from their rows and says what each adds up."""
+    folder = tmp_path / "export"
+    write_gcp_export(folder / "000000000000.json", "2026-10", rows=1500, seed=5)
+    write_gcp_export(folder / "000000000001.json", "2026-10", rows=500, seed=6,
+                     days=["2026-10-10"], export_time="2026-10-20 03:00:00")
+    con = finops.connect(db)
+    finops.ingest_gcp(con, folder / "000000000000.json")
+    finops.ingest_gcp(con, folder)  # the late rows replace 10 October's first load
+    current = con.execute(
+        "select load_id, source_total from loads where replaced_by is null order by load_id"
+    ).fetchall()
+    replaced = con.execute("select load_id, source_total from loads where replaced_by is not null").fetchall()
+    # what an older finops left: totals of cost alone, and no source_total_of
+    con.execute(
+        "update loads set source_total = r.cost from (select x_load_id, usage_day, sum(cost) as cost from raw_gcp_billing "
+        "group by all) r where r.x_load_id = loads.load_id and r.usage_day = loads.billing_period_start"
+    )
+    con.execute("alter table loads drop column source_total_of")
+    assert not all(p.reconciled for p in finops.status(con))
+    con.close()
+
+    con = finops.connect(db)
+    assert con.execute(
+        "select load_id, source_total from loads where replaced_by is null order by load_id"
+    ).fetchall() == current
+    assert con.execute("select load_id, source_total from loads where replaced_by is not null").fetchall() == replaced
+    assert con.execute("select replaced_by is null, source_total_of, count(*) from loads group by all order by 1").fetchall() \
+        == [(False, "cost", 1), (True, "cost + credits", len(current))]
+    assert all(p.reconciled for p in finops.status(con))
+    con.close()
 
 
 def test_nothing_new_is_a_no_op(run, db, tmp_path):
@@ -302,8 +349,7 @@ def test_bigquery_reads_only_the_changed_days_and_lands_the_arrow_result(con, tm
     [result] = finops.ingest_gcp(con, TABLE, bigquery_client=client)
     assert result.rows == exported.num_rows and len(client.queries) == 2
     assert len(client.queries[1][1].query_parameters[0].values) == 32  # every day, first time
-    cost = duckdb.connect().execute("select sum(cast(cast(cost as varchar) as decimal(38, 10))) from exported").fetchone()[0]
-    assert con.execute("select sum(BilledCost) from costs").fetchone()[0] == cost
+    assert con.execute("select sum(BilledCost) from costs").fetchone()[0] == arrow_net(exported)
     assert con.execute("select distinct x_source_file from raw_gcp_billing").fetchall() == [(TABLE,)]
 
     # nothing new: one small query, no rows read
@@ -319,10 +365,7 @@ def test_bigquery_reads_only_the_changed_days_and_lands_the_arrow_result(con, tm
     [result] = finops.ingest_gcp(con, TABLE, bigquery_client=client)
     assert client.queries[1][1].query_parameters[0].values == [date(2026, 10, 12)]
     assert [p.start for p in result.periods] == [datetime(2026, 10, 12)]
-    total = duckdb.connect().execute(
-        "select sum(cast(cast(cost as varchar) as decimal(38, 10))) from (select cost from exported union all select cost from late)"
-    ).fetchone()[0]
-    assert con.execute("select sum(BilledCost) from costs").fetchone()[0] == total
+    assert con.execute("select sum(BilledCost) from costs").fetchone()[0] == arrow_net(client.table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,7 +527,7 @@ def test_cloud_storage_prefix(con, tmp_path):
     assert client.listed == [("my-bucket", "billing-export/")]
     assert result.source == "gs://my-bucket/billing-export/ (2 files)"
     truth = json_truth([tmp_path / "gcs" / "my-bucket" / "billing-export" / "000000000000.json.gz"])
-    assert focus_totals(con)["202610"][0] == truth["202610"][0]
+    assert focus_totals(con)["202610"][0] == truth["202610"][1]
     assert sorted(focus_totals(con)) == ["202609", "202610"]
     assert con.execute("select distinct files from loads").fetchall() == [([
         "gs://my-bucket/billing-export/000000000000.json.gz", "gs://my-bucket/billing-export/000000000001.parquet"],)]

@@ -213,7 +213,8 @@ def log_load(spark: SparkSession, schema: str, landed: LandingTable, load_id: in
     log = compile_sql(
         f"select {load_id} as load_id, cast(current_timestamp as timestamp) as loaded_at, {sql_literal(source)} as source, "
         f"{sql_literal(shape)} as shape, provider, billing_account_id, billing_period_start, billing_period_end, "
-        f"cast(null as varchar) as delivery_id, row_count, source_total, currency, [{sql_literal(source)}] as files, "
+        f"cast(null as varchar) as delivery_id, row_count, source_total, {sql_literal(landed.total_of)} as source_total_of, "
+        f"currency, [{sql_literal(source)}] as files, "
         f"cast(null as bigint) as replaced_by from ({periods_sql(landed, just_landed)})",
         "spark",
     )

@@ -21,7 +21,6 @@ import duckdb
 
 from finops.connectors.aws import SHAPE_FOCUS, detect_shape
 from finops.connectors.gcp import DATA_SUFFIXES as GCP_SUFFIXES
-from finops.connectors.gcp import GCP_EXPORT
 from finops.connectors.pipeline import land_one
 from finops.connectors.readers import describe, file_set
 from finops.connectors.registry import SOURCE_KINDS, Delivery, IngestOptions, SourceKind
@@ -30,14 +29,13 @@ from finops.engines.inputs import landing_columns
 from finops.engines.spark import LOADS_PARTITION_COLUMNS, replace_partitions, spark_type
 from finops.errors import FinopsError
 from finops.warehouse.connection import connect, transaction
-from finops.warehouse.loads import AWS_CUR, FOCUS, FOCUS_CONTRACT_COMMITMENTS
+from finops.warehouse.loads import LANDING_TABLES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from finops.engines.iceberg import Target
 
-LANDING_TABLES = (AWS_CUR, FOCUS, FOCUS_CONTRACT_COMMITMENTS, GCP_EXPORT)
 GCP_ONLY_SUFFIXES = tuple(s for s in GCP_SUFFIXES if s != ".parquet")  # JSON and Avro: never an AWS bill
 
 

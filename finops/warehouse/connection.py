@@ -134,8 +134,11 @@ def default_memory_limit() -> str:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables and the load log if they are missing, or upgrade them (idempotent)."""
+    from finops.warehouse.loads import upgrade_source_totals  # loads.py builds on this module
+
     for table in WAREHOUSE_TABLES:
         create_table(con, table)
+    upgrade_source_totals(con)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import duckdb
 
-from finops.warehouse.connection import sql_identifier
+from finops.warehouse.connection import sql_identifier, sql_literal
 
 FOCUS_SHAPES = ("focus", "aws-focus")
 """Shapes of loads of FOCUS files: a copy of a period the provider's native export may hold too."""
@@ -39,6 +39,8 @@ class LandingTable:
     total: str
     currency: str
     data_time: str  # the column whose latest value says how recent a delivery's rows of a period are
+    total_of: str = ""  # what ``total`` adds up, in the source's own words (loads.source_total_of)
+    total_of_before: str = ""  # what an older finops's source_total added up, where it differed
 
 
 AWS_CUR = LandingTable(
@@ -50,6 +52,7 @@ AWS_CUR = LandingTable(
     total="line_item_unblended_cost",
     currency="line_item_currency_code",
     data_time="line_item_usage_end_date",
+    total_of="lineItem/UnblendedCost",
 )
 
 FOCUS = LandingTable(
@@ -61,6 +64,7 @@ FOCUS = LandingTable(
     total='"BilledCost"',
     currency='"BillingCurrency"',
     data_time='"ChargePeriodEnd"',
+    total_of="BilledCost",
 )
 
 FOCUS_CONTRACT_COMMITMENTS = LandingTable(
@@ -73,7 +77,25 @@ FOCUS_CONTRACT_COMMITMENTS = LandingTable(
     total='coalesce("ContractCommitmentCost", 0)',
     currency='"BillingCurrency"',
     data_time='"ContractCommitmentPeriodEnd"',  # no row time: a restated file of the same periods ties, and the newer load wins
+    total_of="ContractCommitmentCost",
 )
+
+GCP_EXPORT = LandingTable(
+    # the usage day is what Google corrects by exporting more rows for it (finops.connectors.gcp.land)
+    "raw_gcp_billing",
+    provider=sql_literal("Google Cloud"),
+    account="billing_account_id",
+    period_start="usage_day",
+    period_end="usage_day_end",
+    # the invoice's amount: credits are negative and every one, promotions too, reduces what is owed
+    total="cost + coalesce(list_sum(list_transform(credits, lambda c: coalesce(c.amount, 0))), 0)",
+    currency="currency",
+    data_time="export_time",
+    total_of="cost + credits",
+    total_of_before="cost",
+)
+
+LANDING_TABLES = (AWS_CUR, FOCUS, FOCUS_CONTRACT_COMMITMENTS, GCP_EXPORT)
 
 
 @dataclass(frozen=True)
@@ -210,14 +232,42 @@ def replace_periods(
         )
         con.execute(
             "insert into loads (load_id, loaded_at, source, shape, provider, billing_account_id, billing_period_start, "
-            "billing_period_end, delivery_id, row_count, source_total, currency, files, replaced_by, data_through, "
-            "delivered_at, forced, landing_table) values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?)",
-            [load_id, source, shape, provider, account, start, end, delivery_id, rows, total, currency, files,
-             data_through, delivered_at, bool(loaded and evidence.key() < loaded.key()), t.table],
+            "billing_period_end, delivery_id, row_count, source_total, source_total_of, currency, files, replaced_by, "
+            "data_through, delivered_at, forced, landing_table) "
+            "values (?, now()::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?)",
+            [load_id, source, shape, provider, account, start, end, delivery_id, rows, total, t.total_of, currency,
+             files, data_through, delivered_at, bool(loaded and evidence.key() < loaded.key()), t.table],
         )
         result.rows += rows
         result.periods.append(PeriodLoad(provider, account, start, rows, total))
     return result
+
+
+def upgrade_source_totals(con: duckdb.DuckDBPyConnection) -> None:
+    """Say what each load's source_total adds up, in loads an older finops made; where that finops
+    added up something else (GCP: cost without the credits), recompute the total of every current
+    load from its rows, so ``finops status`` reconciles it with the costs of today's models.
+    Replaced loads keep their total, and say what it was. A warehouse with nothing to upgrade costs
+    one count."""
+    if not con.execute("select count(*) from loads where source_total_of is null").fetchone()[0]:
+        return
+    for t in LANDING_TABLES:
+        if t.total_of_before:
+            con.execute(
+                f"""
+                update loads set source_total = landed.source_total, source_total_of = {sql_literal(t.total_of)}
+                from (select x_load_id, {t.account} as account, {t.period_start} as period_start,
+                             cast(sum({t.total}) as decimal(38, 10)) as source_total
+                      from {t.table} group by all) landed
+                where loads.landing_table = {sql_literal(t.table)} and loads.source_total_of is null
+                  and loads.replaced_by is null and landed.x_load_id = loads.load_id
+                  and landed.account = loads.billing_account_id and landed.period_start = loads.billing_period_start
+                """
+            )
+        con.execute(
+            f"update loads set source_total_of = {sql_literal(t.total_of_before or t.total_of)} "
+            f"where landing_table = {sql_literal(t.table)} and source_total_of is null"
+        )
 
 
 def note_metrics_change(con: duckdb.DuckDBPyConnection, where: str, params: list) -> None:

@@ -81,6 +81,7 @@ LOADS = Table(
         "delivery_id": "varchar not null",
         "row_count": "bigint not null",
         "source_total": f"{MONEY} not null",
+        "source_total_of": "varchar",
         "currency": "varchar",
         "files": "varchar[]",
         "replaced_by": "bigint",
@@ -100,6 +101,9 @@ LOADS = Table(
         "delivered_at": "The evidence's second part, deciding between equal data_through: when the delivery was written (the newest "
             "S3 LastModified, Cloud Storage update time or file modification time of its manifest and files).",
         "forced": "True when `finops ingest --force` loaded this delivery although the loaded one's evidence was newer.",
+        "source_total_of": "What source_total adds up, in the source's own fields: `lineItem/UnblendedCost` (AWS CUR), "
+            "`BilledCost` (FOCUS), `cost + credits` (GCP: the invoice's amount, promotions included), "
+            "`ContractCommitmentCost` (FOCUS Contract Commitment). `cost` in GCP loads an older finops replaced.",
     },
     # loads an older finops made name their table by their shape
     upgrade=("update loads set landing_table = case when shape in ('focus', 'aws-focus') then 'raw_focus' "

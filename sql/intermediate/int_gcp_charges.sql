@@ -1,11 +1,11 @@
 -- GCP Cloud Billing export rows as FOCUS 1.2 charges, in the columns of int_aws_charges.
--- BilledCost is the row's cost. EffectiveCost adds the credits that discount the row's own usage
--- (CUD, SUD, free tier, ...). Each PROMOTION credit becomes its own Credit row (BilledCost 0,
--- EffectiveCost the credit). A committed use discount's fee ("Commitment v1: ..." SKUs) is a
--- Purchase with EffectiveCost 0, as FOCUS requires: its cost moves onto the usage the commitment
--- covered in the same hour and region (in proportion to the CUD credits), and any hour with no
--- covered usage gets an Unused row, as the AWS side does for Savings Plans and RIs. So summing
--- EffectiveCost over all rows still gives the invoice: cost plus every credit.
+-- BilledCost is what the invoice charges for the row: its cost plus the credits that discount its
+-- own usage (CUD, SUD, free tier, ...). Each PROMOTION credit becomes its own Credit row (BilledCost
+-- and EffectiveCost the credit), so BilledCost over all rows is the invoice: cost plus every credit.
+-- A committed use discount's fee ("Commitment v1: ..." SKUs) is a Purchase with EffectiveCost 0, as
+-- FOCUS requires: its cost moves onto the usage the commitment covered in the same hour and region
+-- (in proportion to the CUD credits), and any hour with no covered usage gets an Unused row, as the
+-- AWS side does for Savings Plans and RIs. So EffectiveCost over all rows gives the invoice too.
 with billing as (
 
     select * from stg_gcp_billing
@@ -115,7 +115,7 @@ charged as (
         cost_type                                      as line_item_type,
         row_kind,
         charge_category,
-        cost                                           as billed_cost,
+        cost + usage_credits                           as billed_cost,
         case
             when charge_category = 'Purchase' then 0
             else cost + usage_credits + fee_share
@@ -151,7 +151,7 @@ promotions as (
         credit.type                                    as line_item_type,
         'credit'                                       as row_kind,
         'Credit'                                       as charge_category,
-        cast(0 as decimal(38, 10))                     as billed_cost,
+        coalesce(credit.amount, 0)                     as billed_cost,
         coalesce(credit.amount, 0)                     as effective_cost,
         cast(0 as decimal(38, 10))                     as list_cost,
         cast(0 as decimal(38, 10))                     as contracted_cost

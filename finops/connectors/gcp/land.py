@@ -20,20 +20,10 @@ from finops.connectors.validation import check_ranges
 from finops.errors import FinopsError
 from finops.warehouse.columns.gcp import FIELDS, KIND_TYPES
 from finops.warehouse.connection import first_line, next_load_id, sql_literal
-from finops.warehouse.loads import LandingTable, LoadResult
+from finops.warehouse.loads import GCP_EXPORT, LoadResult
 
 SHAPE = "gcp-export"
 PROVIDER = "Google Cloud"
-GCP_EXPORT = LandingTable(
-    "raw_gcp_billing",
-    provider=sql_literal(PROVIDER),
-    account="billing_account_id",
-    period_start="usage_day",
-    period_end="usage_day_end",
-    total="cost",
-    currency="currency",
-    data_time="export_time",
-)
 DELIVERY_PREFIX = "export_time:"
 
 
