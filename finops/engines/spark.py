@@ -297,8 +297,8 @@ def build(
                     path = table_path(spark, schema, model.name)
                     frame.write.mode("overwrite").parquet(path)
                 spark.read.parquet(path).createOrReplaceTempView(model.name)
-            else:
-                spark.sql(f"create or replace temp view {model.name} as\n{sql}")
+            else:  # the analysed plan, not the SQL text, which Spark would parse and analyse again at every use
+                spark.sql(sql).createOrReplaceTempView(model.name)
         except Exception as exc:
             raise FinopsError(f"{model.path}: model {model.name} failed on Spark: {_first_message(exc)}") from None
     write_state(spark, schema, {**state, **{m.name: key for m in models if is_table(m)}}, iceberg)
