@@ -6,17 +6,8 @@ import gzip
 import json
 
 import duckdb
-import pytest
 
-from tests.conftest import REAL_CUR, cur_rows, snapshot, write_cur_csv, write_legacy_delivery
-
-
-@pytest.fixture
-def loaded(run, db):
-    """A warehouse that already holds the real CUR, so 'unchanged' means something."""
-    code, _, _ = run("ingest", "aws", str(REAL_CUR))
-    assert code == 0
-    return snapshot(db)
+from tests.conftest import cur_rows, snapshot, write_cur_csv, write_legacy_delivery
 
 
 def assert_refused(run, db, before, source, *expected_words):

@@ -28,14 +28,6 @@ FOCUS_SELECT = """
 """
 
 
-@pytest.fixture
-def loaded(run, db):
-    """A warehouse that already holds the real CUR, so 'unchanged' means something."""
-    code, _, err = run("ingest", "aws", str(REAL_CUR))
-    assert code == 0, err
-    return snapshot(db)
-
-
 def parquet(path: Path, select: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     duckdb.connect().execute(f"copy ({select}) to '{path}' (format parquet)")

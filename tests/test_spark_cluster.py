@@ -14,7 +14,7 @@ import finops
 from finops.demo.generate import write_cur2, write_legacy_cur
 from finops.models.project import load_models
 from finops.report.weekly import latest_week_with_data
-from tests.conftest import report_figures
+from tests.conftest import SPARK_INTERPRETED, report_figures
 from tests.spark_cluster import spark_cluster  # noqa: F401  (the fixture)
 
 ROWS = 2000  # a few thousand line items: the cluster test stays around two minutes
@@ -51,7 +51,8 @@ def report(db: Path, week: str) -> dict:
 def build_on_cluster(run, master: str, source: Path, schema: str, warehouse: Path) -> None:
     code, _, err = run("build", "--engine", "spark", "--spark-master", master, "--source", str(source),
                        "--target-schema", schema, "--spark-warehouse", str(warehouse),
-                       "--spark-conf", "spark.sql.shuffle.partitions=4")
+                       "--spark-conf", "spark.sql.shuffle.partitions=4",
+                       *[arg for key, value in SPARK_INTERPRETED.items() for arg in ("--spark-conf", f"{key}={value}")])
     assert code == 0, err
 
 
