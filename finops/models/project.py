@@ -9,6 +9,7 @@ named like another model adds no dependency.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,18 +68,25 @@ def load_models(sql_dir: Path | None = None, *, dependencies: bool = True) -> li
 def relations_read(model: Model) -> list[str]:
     """The tables and views ``model``'s SQL selects from, by name: every table reference that is
     not one of its CTEs (table functions such as ``generate_series`` have no name and drop out)."""
+    return list(_relations_in(model.sql, str(model.path), model.name))
+
+
+@functools.lru_cache(maxsize=512)
+def _relations_in(sql: str, path: str, name: str) -> tuple[str, ...]:
+    """relations_read's parse, once per process and SQL text: every build, compile and model lookup
+    reads the whole project, and parsing its models is most of a second."""
     # imported here: sqlglot takes a tenth of the CLI's start, and a no-op refresh never parses
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
     try:
-        tree = sqlglot.parse_one(model.sql, read="duckdb")
+        tree = sqlglot.parse_one(sql, read="duckdb")
     except SqlglotError as exc:
-        raise FinopsError(f"{model.path}: cannot parse model {model.name}: {str(exc).splitlines()[0]}") from None
+        raise FinopsError(f"{path}: cannot parse model {name}: {str(exc).splitlines()[0]}") from None
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     names = {table.name for table in tree.find_all(exp.Table) if not table.db and table.name}
-    return sorted(names - ctes)
+    return tuple(sorted(names - ctes))
 
 
 def _read_docs(model: Model, path: Path) -> None:
