@@ -21,7 +21,7 @@ from finops.models.project import Model, load_models
 from finops.models.scope import load_state, scoped_to
 from finops.models.settings import write_settings
 from finops.resources import resource_dir
-from finops.warehouse.catalog import exists
+from finops.warehouse.catalog import exists, relation_kinds
 from finops.warehouse.loads import FOCUS_SHAPES
 from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal
@@ -31,7 +31,8 @@ def build(
     con: duckdb.DuckDBPyConnection, models: list[Model] | None = None, *, config: Config | None = None,
     full_refresh: bool = False,
 ) -> list[Model]:
-    """Create or replace every relation. Run inside the caller's transaction when there is one.
+    """Create or replace every relation (staging and intermediate views and seeds only when the
+    fingerprint changed). Run inside the caller's transaction when there is one.
 
     Incremental tables keep their rows and replace only those of loads that changed since they were
     last built (and idle_gpu the hours new GPU metrics fall in); any change to the models, seeds,
@@ -44,8 +45,11 @@ def build(
     write_settings(con, config)
     create_table(con, BUILD_STATE)
     fingerprint = _fingerprint(models, macros, config)
+    unchanged = set() if full_refresh else _unchanged_views_and_seeds(con, models, fingerprint)
     incremental: dict[str, str] = {}  # incremental tables built so far, by their key column
     for model in models:
+        if model.name in unchanged:
+            continue
         try:
             if model.materialized == "seed":
                 con.execute(
@@ -101,6 +105,21 @@ def project_fingerprint(models: list[Model], config: Config | None = None) -> st
 
 def _macros() -> str:
     return (resource_dir("sql") / "macros.sql").read_text(encoding="utf-8")
+
+
+def _unchanged_views_and_seeds(con: duckdb.DuckDBPyConnection, models: list[Model], fingerprint: str) -> set[str]:
+    """The staging and intermediate views and the seeds a build can leave as they are: all there,
+    and the last build ran under this fingerprint (the same SQL, seeds, macros and settings). Kept,
+    they keep their comments, and documenting them again (a COMMENT ON per column, each re-binding
+    its view) was half a rebuild's time on a small bill. Marts are always rebuilt: `finops build
+    --engine spark` may have linked Spark's in their place."""
+    recorded = {found for (found,) in con.execute("select distinct fingerprint from build_state").fetchall()}
+    if recorded != {fingerprint}:
+        return set()
+    kinds = relation_kinds(con)
+    wanted = {m.name: "table" if m.materialized == "seed" else "view" for m in models
+              if m.materialized not in ("incremental", "table") and m.layer != "marts"}
+    return {name for name, kind in wanted.items() if kinds.get(name) == kind}
 
 
 def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:

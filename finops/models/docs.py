@@ -16,7 +16,7 @@ import duckdb
 
 from finops.models.project import Model
 from finops.resources import resource_dir
-from finops.warehouse.catalog import column_names, columns_of, relation_kinds, relations
+from finops.warehouse.catalog import columns_of, comments, relation_kinds, relations
 from finops.warehouse.connection import connect
 from finops.warehouse.schema import TABLES
 from finops.warehouse.sql import sql_identifier, sql_literal
@@ -37,15 +37,16 @@ def document(con: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
         m.name: (m.description, m.columns, None) for m in models
     }
     descriptions.update({t.name: (t.comment, t.column_comments, t.describe_column) for t in TABLES.values()})
-    kinds = relation_kinds(con)
+    kinds, said = relation_kinds(con), comments(con)
     for name, (description, columns, describe) in descriptions.items():
         if name not in kinds:
             continue
-        if description:
+        relation_comment, column_comments = said[name]
+        if description and description != relation_comment:  # a kept table keeps its comments
             con.execute(f"comment on {kinds[name]} {name} is {sql_literal(description)}")
-        for column in column_names(con, name):
+        for column, column_comment in column_comments.items():
             text = columns.get(column) or glossary.get(column) or (describe and describe(column))
-            if text:
+            if text and text != column_comment:
                 con.execute(f"comment on column {name}.{sql_identifier(column)} is {sql_literal(text)}")
 
 

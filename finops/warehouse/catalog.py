@@ -47,6 +47,18 @@ def column_names(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [name for name, _, _ in columns_of(con, relation)]
 
 
+def comments(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[str, str]]]:
+    """Every relation's comment and its columns' comments in order (``''`` where there is none), by
+    relation: two catalog queries, where asking relation by relation takes one each."""
+    found: dict[str, tuple[str, dict[str, str]]] = {name: (comment, {}) for name, _, comment in relations(con)}
+    for relation, column, comment in con.execute(
+        f"select table_name, column_name, coalesce(comment, '') from ({_COLUMNS}) order by table_name, column_index"
+    ).fetchall():
+        if relation in found:
+            found[relation][1][column] = comment
+    return found
+
+
 def tables_with_column(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
     """The tables (not views) that have a column ``column``, by name."""
     return [name for (name,) in con.execute(
