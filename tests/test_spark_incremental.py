@@ -71,6 +71,18 @@ def test_models_that_read_the_clock_and_what_selects_from_them_are_always_built(
     assert "costs" not in dated and "workload_costs" not in dated
 
 
+def test_a_build_creates_the_views_it_was_asked_for_and_those_the_tables_it_builds_read():
+    models = select_models(TARGETS)
+    tables = {m.name for m in models if is_table(m)}
+    assert engine.views_wanted(models, tables, TARGETS) == {"costs"}  # everything kept: only the view asked for
+    rebuilt = engine.views_wanted(models, tables - {"allocated_costs"}, TARGETS)
+    assert {"costs", "int_cost_attribution", "int_charges", "int_aws_charges", "stg_aws_cur"} <= rebuilt
+    assert not rebuilt & tables
+    every = select_models(None)
+    assert engine.views_wanted(every, {m.name for m in every if is_table(m)}, None) == {
+        m.name for m in every if not is_table(m) and m.materialized != "seed"}
+
+
 def test_a_build_with_nothing_new_lands_nothing_and_a_restated_month_replaces_only_itself(spark, bucket, tmp_path):
     said = []
     engine.build(spark, SCHEMA, source=str(bucket), targets=TARGETS, say=said.append)

@@ -284,8 +284,9 @@ def build(
         tables = sum(1 for m in models if is_table(m))
         say(f"models current: {len(kept)} of {tables} tables kept, built from the same data")
     types = model_columns()
+    wanted = views_wanted(models, kept, targets)
     for model in models:
-        if model.materialized == "seed" or model.name in kept:
+        if model.materialized == "seed" or model.name in kept or not (is_table(model) or model.name in wanted):
             continue
         sql = compile_model(model, "spark")
         try:
@@ -303,6 +304,22 @@ def build(
             raise FinopsError(f"{model.path}: model {model.name} failed on Spark: {_first_message(exc)}") from None
     write_state(spark, schema, {**state, **{m.name: key for m in models if is_table(m)}}, iceberg)
     return models
+
+
+def views_wanted(models: list[Model], kept: set[str], targets: list[str] | None) -> set[str]:
+    """The view models a build creates: those asked for (all, without ``targets``) and those a table
+    it builds reads, directly or through other views. A view only kept tables read is left out: its
+    analysis is most of a build with nothing new."""
+    by_name = {m.name: m for m in models}
+    views = {m.name for m in models if m.materialized != "seed" and not is_table(m)}
+    wanted = {name for name in views if not targets or name in targets}
+    stack = [*wanted, *(m.name for m in models if is_table(m) and m.name not in kept)]
+    while stack:
+        for name in by_name[stack.pop()].depends_on:
+            if name in views and name not in wanted:
+                wanted.add(name)
+                stack.append(name)
+    return wanted
 
 
 def _register_built(spark: SparkSession, schema: str, name: str, iceberg: Target | None) -> bool:
