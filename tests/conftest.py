@@ -252,7 +252,7 @@ def report_figures(con, week: str, *, ignore: tuple[str, ...] = ()) -> dict:
 # Spark settings for tests only: a 2-core machine and bills of a few thousand rows, where Spark's
 # default of 200 shuffle partitions is 200 tiny tasks per join; adaptive execution coalesces the rest.
 # Interpreted rather than generated code: compiling each new query's Java takes longer than running
-# it on a few thousand rows (a warm build of every model, 60 s to 40 s on the 2-core machine).
+# it on a few thousand rows (a warm build of every model, 54 s to 40 s on the 2-core machine).
 SPARK_INTERPRETED = {"spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
 SPARK_TEST_CONF = {
     "spark.sql.shuffle.partitions": "2",
