@@ -2,10 +2,13 @@
 -- what they cost and what the cache saved. Every Bedrock, Vertex AI or FOCUS line item whose usage
 -- type, SKU or meter names a token kind (model_usage_patterns, plus [models] of finops.toml) is
 -- here once, so its cost sums to those rows' EffectiveCost in costs.
-with charges as (
+with usage_kinds as (
 
-    select
-        *,
+    -- a bill has millions of rows but few distinct usage types, SKUs and services: classify each
+    -- once, and only then join the line items back to what was found (building the text per line
+    -- item was most of this model's time)
+    select distinct
+        ProviderName, ServiceCategory, x_UsageType, SkuMeter, ServiceName, ChargeDescription,
         -- what a pattern is matched against: usage type (AWS), SKU (Vertex AI, FOCUS), service, description
         lower(coalesce(x_UsageType, '') || ' | ' || coalesce(SkuMeter, '') || ' | ' || coalesce(ServiceName, '')
             || ' | ' || coalesce(ChargeDescription, ''))                  as usage_text
@@ -29,8 +32,7 @@ patterns as (
 
 usage_texts as (
 
-    -- a bill has millions of rows but few distinct usage types: match each once
-    select distinct ProviderName, usage_text from charges
+    select distinct ProviderName, usage_text from usage_kinds
 
 ),
 
@@ -70,30 +72,47 @@ classified_texts as (
 
 ),
 
+token_kinds as (
+
+    -- the usage kinds that bill tokens (or other generative-AI units) of a model
+    select usage_kinds.*, classified_texts.model, classified_texts.model_family, classified_texts.token_kind,
+        classified_texts.modality, classified_texts.unit, classified_texts.tokens_per_unit, classified_texts.pricing_mode
+    from usage_kinds
+    inner join classified_texts
+        on usage_kinds.ProviderName = classified_texts.ProviderName and usage_kinds.usage_text = classified_texts.usage_text
+    where classified_texts.token_kind is not null
+        and (usage_kinds.ServiceCategory = 'AI and Machine Learning'
+            or usage_kinds.usage_text like '%bedrock%' or usage_kinds.usage_text like '%token%')
+
+),
+
 usage_rows as (
 
     select
         charges.*,
-        classified_texts.model,
-        classified_texts.model_family,
-        classified_texts.token_kind,
-        classified_texts.modality,
-        classified_texts.unit,
-        classified_texts.pricing_mode,
+        token_kinds.model,
+        token_kinds.model_family,
+        token_kinds.token_kind,
+        token_kinds.modality,
+        token_kinds.unit,
+        token_kinds.pricing_mode,
         -- the price's own unit wins over the pattern's: 1K tokens or 1M tokens per unit of quantity
         case
-            when classified_texts.unit <> 'tokens' then 1
+            when token_kinds.unit <> 'tokens' then 1
             when lower(coalesce(charges.x_PricingUnit, '') || ' ' || coalesce(charges.ConsumedUnit, '')) like '%1k%' then 1000
             when lower(coalesce(charges.x_PricingUnit, '') || ' ' || coalesce(charges.ConsumedUnit, '')) like '%1m%' then 1000000
-            else coalesce(classified_texts.tokens_per_unit, 1)
+            else coalesce(token_kinds.tokens_per_unit, 1)
         end                                                               as units_per_quantity,
         regexp_extract(coalesce(charges.ResourceId, ''), 'inference-profile/([^/]+)$', 1) as inference_profile
-    from charges
-    inner join classified_texts
-        on charges.ProviderName = classified_texts.ProviderName and charges.usage_text = classified_texts.usage_text
-    where classified_texts.token_kind is not null
-        and (charges.ServiceCategory = 'AI and Machine Learning'
-            or charges.usage_text like '%bedrock%' or charges.usage_text like '%token%')
+    from allocated_costs as charges
+    inner join token_kinds
+        on charges.ProviderName = token_kinds.ProviderName
+        and charges.ServiceCategory is not distinct from token_kinds.ServiceCategory
+        and charges.x_UsageType is not distinct from token_kinds.x_UsageType
+        and charges.SkuMeter is not distinct from token_kinds.SkuMeter
+        and charges.ServiceName is not distinct from token_kinds.ServiceName
+        and charges.ChargeDescription is not distinct from token_kinds.ChargeDescription
+    where charges.ChargeCategory = 'Usage' and charges.x_RowKind = 'line_item'
 
 ),
 

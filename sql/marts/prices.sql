@@ -122,12 +122,21 @@ bill_usage as (
 
 ),
 
+bill_days as (
+
+    -- each key's usage per day first, so the window below orders days, not line items
+    select provider, min(service) as service, item, region, price_kind, charge_date, sum(hours) as hours, sum(cost) as cost
+    from bill_usage
+    group by provider, item, region, price_kind, charge_date
+
+),
+
 bill_recent as (
 
     select
         *,
         max(charge_date) over (partition by provider, item, region, price_kind) as last_date
-    from bill_usage
+    from bill_days
 
 ),
 

@@ -56,18 +56,58 @@ bucket_weeks as (
 
 ),
 
+request_days as (
+
+    -- per bucket and UTC day first, so that each bucket-week meets days, not every request charge
+    select
+        provider,
+        bucket,
+        date_trunc('day', ChargePeriodStart)                        as day,
+        max(case when request_kind = 'read' then ChargePeriodStart end) as last_read,
+        sum(case when request_kind = 'write' then requests end)     as writes
+    from requests
+    group by provider, bucket, date_trunc('day', ChargePeriodStart)
+
+),
+
+requests_to_date as (
+
+    -- every request up to each bucket-week's last charge: the whole days before that charge's day,
+    -- then that day's own charges up to it
+    select bucket_weeks.week, bucket_weeks.provider, bucket_weeks.bucket, request_days.last_read, request_days.writes
+    from bucket_weeks
+    join request_days
+        on request_days.bucket = bucket_weeks.bucket
+       and request_days.provider = bucket_weeks.provider
+       and request_days.day < date_trunc('day', bucket_weeks.as_of)
+    union all
+    select
+        bucket_weeks.week,
+        bucket_weeks.provider,
+        bucket_weeks.bucket,
+        case when requests.request_kind = 'read' then requests.ChargePeriodStart end,
+        case when requests.request_kind = 'write' then requests.requests end
+    from bucket_weeks
+    join requests
+        on requests.bucket = bucket_weeks.bucket
+       and requests.provider = bucket_weeks.provider
+       and date_trunc('day', requests.ChargePeriodStart) = date_trunc('day', bucket_weeks.as_of)
+       and requests.ChargePeriodStart <= bucket_weeks.as_of
+
+),
+
 activity as (
 
     select
         bucket_weeks.week,
         bucket_weeks.bucket,
-        max(case when requests.request_kind = 'read' then requests.ChargePeriodStart end) as last_read,
-        coalesce(sum(case when requests.request_kind = 'write' then requests.requests end), 0) as objects
+        max(requests_to_date.last_read)                             as last_read,
+        coalesce(sum(requests_to_date.writes), 0)                   as objects
     from bucket_weeks
-    left join requests
-        on requests.bucket = bucket_weeks.bucket
-       and requests.provider = bucket_weeks.provider
-       and requests.ChargePeriodStart <= bucket_weeks.as_of
+    left join requests_to_date
+        on requests_to_date.week = bucket_weeks.week
+       and requests_to_date.provider = bucket_weeks.provider
+       and requests_to_date.bucket = bucket_weeks.bucket
     group by bucket_weeks.week, bucket_weeks.bucket
 
 ),

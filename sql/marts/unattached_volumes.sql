@@ -1,28 +1,7 @@
 -- EBS volumes billed in hours when no EC2 instance ran in the same account and availability zone:
 -- a volume can only be attached to an instance of its own zone, so it was likely unattached.
 -- Per volume and ISO week, the hours and what they cost (snapshot and delete it to save that).
-with volume_hours as (
-
-    select
-        ResourceId                                                  as volume_id,
-        SubAccountId                                                as account_id,
-        AvailabilityZone                                            as availability_zone,
-        date_trunc('hour', ChargePeriodStart)                       as hour,
-        -- the hour's largest charge names them; on a tie the value sorting last, so every build agrees
-        arg_max(x_Team, (EffectiveCost, x_Team))                    as team,
-        arg_max(x_UsageType, (EffectiveCost, x_UsageType))          as usage_type,
-        sum(EffectiveCost)                                          as EffectiveCost
-    from allocated_costs
-    where ProviderName = 'AWS'
-      and ChargeCategory = 'Usage'
-      and x_UsageType like '%EBS:VolumeUsage%'
-      and ResourceId like 'vol-%'
-      and AvailabilityZone is not null
-    group by ResourceId, SubAccountId, AvailabilityZone, date_trunc('hour', ChargePeriodStart)
-
-),
-
-instance_hours as (
+with instance_hours as (
 
     select distinct
         SubAccountId                                                as account_id,
@@ -36,21 +15,43 @@ instance_hours as (
 
 ),
 
+volume_hours as (
+
+    -- the volumes' hours with no instance in their account and zone (found before grouping, as most
+    -- volume hours have one)
+    select
+        charges.ResourceId                                          as volume_id,
+        charges.SubAccountId                                        as account_id,
+        charges.AvailabilityZone                                    as availability_zone,
+        date_trunc('hour', charges.ChargePeriodStart)               as hour,
+        -- the hour's largest charge names them; on a tie the value sorting last, so every build agrees
+        arg_max(charges.x_Team, (charges.EffectiveCost, charges.x_Team)) as team,
+        arg_max(charges.x_UsageType, (charges.EffectiveCost, charges.x_UsageType)) as usage_type,
+        sum(charges.EffectiveCost)                                  as EffectiveCost
+    from allocated_costs as charges
+    left join instance_hours
+        on instance_hours.account_id = charges.SubAccountId
+       and instance_hours.availability_zone = charges.AvailabilityZone
+       and instance_hours.hour = date_trunc('hour', charges.ChargePeriodStart)
+    where charges.ProviderName = 'AWS'
+      and charges.ChargeCategory = 'Usage'
+      and charges.x_UsageType like '%EBS:VolumeUsage%'
+      and charges.ResourceId like 'vol-%'
+      and charges.AvailabilityZone is not null
+      and instance_hours.hour is null
+    group by charges.ResourceId, charges.SubAccountId, charges.AvailabilityZone, date_trunc('hour', charges.ChargePeriodStart)
+
+),
+
 alone as (
 
     select
-        volume_hours.*,
+        *,
         -- how many of the week's hours carry each team: the most frequent wins below
-        count(volume_hours.team) over (
-            partition by strftime(volume_hours.hour, '%G-W%V'), volume_hours.volume_id, volume_hours.account_id,
-                         volume_hours.availability_zone, volume_hours.team
+        count(team) over (
+            partition by strftime(hour, '%G-W%V'), volume_id, account_id, availability_zone, team
         )                                                           as team_hours
     from volume_hours
-    left join instance_hours
-        on instance_hours.account_id = volume_hours.account_id
-       and instance_hours.availability_zone = volume_hours.availability_zone
-       and instance_hours.hour = volume_hours.hour
-    where instance_hours.hour is null
 
 )
 
