@@ -3,7 +3,11 @@
 -- loaded (vLLM, TGI, Triton), the tokens it served and the cost per 1M tokens.
 with inference as (
 
-    select * from allocated_costs where x_WorkloadType = 'inference'
+    select
+        ChargePeriodStart, ProviderName, x_WorkloadName, x_Team, ResourceId, x_InstanceType, x_LineItemType,
+        ConsumedQuantity, ConsumedUnit, x_GpuHours, BilledCost, EffectiveCost
+    from allocated_costs
+    where x_WorkloadType = 'inference'
 
 ),
 
@@ -44,34 +48,63 @@ served as (
 
 ),
 
-weighted as (
+team_days as (
 
-    -- what each team cost the endpoint that day: the costliest wins below
+    -- what each team cost the endpoint that day (summed per team, not a window over every charge)
     select
-        *,
         cast(ChargePeriodStart as date)                                           as day,
-        sum(EffectiveCost) over (partition by cast(ChargePeriodStart as date), ProviderName, x_WorkloadName, x_Team)
-                                                                                  as team_cost
+        ProviderName                                                              as provider,
+        x_WorkloadName                                                            as endpoint,
+        x_Team                                                                    as team,
+        sum(EffectiveCost)                                                        as team_cost
     from inference
+    group by cast(ChargePeriodStart as date), ProviderName, x_WorkloadName, x_Team
 
 ),
 
-daily as (
+owners as (
+
+    -- the team with the most cost; of two as costly, the one sorting last, so every build agrees
+    select day, provider, endpoint, arg_max(team, (team_cost, team)) as team
+    from team_days
+    group by day, provider, endpoint
+
+),
+
+usage_days as (
 
     select
-        day,
+        cast(ChargePeriodStart as date)                                           as day,
         ProviderName                                                              as provider,
         x_WorkloadName                                                            as endpoint,
-        -- the team with the most cost; of two as costly, the one sorting last, so every build agrees
-        arg_max(x_Team, (team_cost, x_Team))                                      as team,
         string_agg(distinct x_InstanceType, ', ' order by x_InstanceType)         as instance_types,
         coalesce(sum(ConsumedQuantity) filter (where ConsumedUnit = 'Hours' and x_InstanceType is not null
             and x_LineItemType is distinct from 'SavingsPlanNegation'), 0)        as instance_hours,
         coalesce(sum(x_GpuHours), 0)                                              as gpu_hours,
         sum(BilledCost)                                                           as BilledCost,
         sum(EffectiveCost)                                                        as EffectiveCost
-    from weighted
-    group by day, ProviderName, x_WorkloadName
+    from inference
+    group by cast(ChargePeriodStart as date), ProviderName, x_WorkloadName
+
+),
+
+daily as (
+
+    select
+        usage_days.day,
+        usage_days.provider,
+        usage_days.endpoint,
+        owners.team,
+        usage_days.instance_types,
+        usage_days.instance_hours,
+        usage_days.gpu_hours,
+        usage_days.BilledCost,
+        usage_days.EffectiveCost
+    from usage_days
+    left join owners
+        on owners.day = usage_days.day
+       and owners.provider = usage_days.provider
+       and owners.endpoint is not distinct from usage_days.endpoint
 
 )
 
