@@ -319,3 +319,17 @@ def test_gcp_gpu_prices_seen_on_the_bill_beat_the_snapshot(con, exports):
         "select unit_price_usd from gcp_sku_prices where sku_description = ? and region = ?", [item, region]
     ).fetchone()
     assert float(unit_price) != snapshot
+
+
+def test_prices_refreshed_after_the_last_build_make_the_next_refresh_build(con, tmp_path):
+    # savings_opportunities is a table: without a build it would go on pricing with the old prices
+    from finops.models.builder import needs_build
+
+    finops.ingest_aws(con, write_cur_csv(tmp_path / "cur.csv", cur_rows(p4d_run("4"))))
+    assert not needs_build(con)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    store(con, [Price("AWS", "AmazonEC2", "p4d.24xlarge", "us-east-1", "commit_1y", "h", Decimal("13.8333"),
+                      "AWS Price List API")], now)
+    assert needs_build(con)
+    finops.build(con)
+    assert not needs_build(con)

@@ -23,7 +23,7 @@ from finops.models.settings import write_settings
 from finops.resources import resource_dir
 from finops.warehouse.catalog import exists, relation_kinds
 from finops.warehouse.loads import FOCUS_SHAPES
-from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, create_table
+from finops.warehouse.schema import BUILD_STATE, GPU_METRICS, REFRESHED_PRICES, create_table
 from finops.warehouse.sql import first_line, sql_identifier, sql_literal
 
 
@@ -73,7 +73,8 @@ def build(
 
 def needs_build(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> bool:
     """True when a build would change something: loads arrived or were restated since the last
-    complete build (say one that failed), or the models or attribution rules changed."""
+    complete build (say one that failed), the models or attribution rules changed, or `finops
+    prices refresh` stored prices since (savings_opportunities, a table, prices with them)."""
     models = load_models(dependencies=False)
     fingerprint = project_fingerprint(models, config)
     incremental = [m.name for m in models if m.materialized == "incremental"]
@@ -87,6 +88,9 @@ def needs_build(con: duckdb.DuckDBPyConnection, config: Config | None = None) ->
         sorted(built) != sorted((name, fingerprint) for name in incremental)
         or any(_changed_loads(con, name) for name in incremental)
         or bool(con.execute("select count(*) from gpu_metrics_changes").fetchone()[0])
+        or bool(con.execute(
+            f"select count(*) from {REFRESHED_PRICES.name} where refreshed_at > (select max(built_at) from build_state)"
+        ).fetchone()[0])
     )
 
 
